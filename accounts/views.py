@@ -1,0 +1,117 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.views import redirect_to_login
+from django.db import DatabaseError, connection
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts import selectors
+from accounts.forms import DoctorSignupForm, HospitalSignupForm
+from accounts.models import User
+from accounts.roles import role_required
+from doctors.services import doctor_register
+from hospitals.models import Hospital
+from hospitals.services import HospitalError, hospital_register, hospital_set_status
+
+# Where each role lands after login.
+DASHBOARD_FOR_ROLE = {
+    User.Role.PATIENT: "patients:dashboard",
+    User.Role.DOCTOR: "doctors:dashboard",
+    User.Role.HOSPITAL_ADMIN: "hospitals:admin_dashboard",
+    User.Role.STAFF: "hospitals:staff_dashboard",
+    User.Role.SUPER_ADMIN: "accounts:platform_dashboard",
+}
+
+
+def home(request):
+    if request.user.is_authenticated:
+        return redirect("dashboard")
+    return render(request, "accounts/home.html")
+
+
+def dashboard(request):
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    role = User.Role.SUPER_ADMIN if request.user.is_superuser else request.user.role
+    return redirect(DASHBOARD_FOR_ROLE[role])
+
+
+def _signup_page(request, form_class, template: str, register):
+    if request.user.is_authenticated:
+        return redirect("dashboard")
+    form = form_class(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = register(form.cleaned_data)
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        return redirect("dashboard")
+    return render(request, template, {"form": form})
+
+
+def doctor_signup(request):
+    def register(data) -> User:
+        return doctor_register(
+            email=data["email"], password=data["password1"], full_name=data["full_name"], phone=data["phone"],
+            registration_number=data["registration_number"], specializations=list(data["specializations"]),
+        )  # fmt: skip
+
+    return _signup_page(request, DoctorSignupForm, "accounts/signup_doctor.html", register)
+
+
+def hospital_signup(request):
+    def register(data) -> User:
+        hospital = hospital_register(
+            name=data["hospital_name"], city=data["city"], address=data["address"], phone=data["hospital_phone"],
+            time_zone=data["time_zone"], admin_email=data["email"], admin_password=data["password1"],
+            admin_full_name=data["full_name"], admin_phone=data["phone"],
+        )  # fmt: skip
+        messages.info(request, f"{hospital.name} is registered and waiting for approval by the platform team.")
+        return hospital.memberships.get().user
+
+    return _signup_page(request, HospitalSignupForm, "accounts/signup_hospital.html", register)
+
+
+@role_required(User.Role.SUPER_ADMIN)
+def platform_dashboard(request):
+    context = {"counts": selectors.platform_counts(), "pending_hospitals": selectors.pending_hospitals()}
+    return render(request, "accounts/platform_dashboard.html", context)
+
+
+@require_POST
+@role_required(User.Role.SUPER_ADMIN)
+def platform_hospital_status(request, pk: int):
+    hospital = get_object_or_404(Hospital, pk=pk)
+    try:
+        hospital = hospital_set_status(actor=request.user, hospital=hospital, status=request.POST.get("status", ""))
+    except HospitalError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"{hospital.name} is now {hospital.get_status_display().lower()}.")
+    return redirect("accounts:platform_dashboard")
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    status = {"database": "ok"}
+    healthy = True
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        status["database"] = "unavailable"
+        healthy = False
+    if settings.REDIS_URL:
+        import redis
+
+        try:
+            redis.Redis.from_url(settings.REDIS_URL, socket_timeout=1).ping()
+            status["redis"] = "ok"
+        except redis.RedisError:
+            status["redis"] = "unavailable"
+            healthy = False
+    status["status"] = "ok" if healthy else "unavailable"
+    return JsonResponse(status, status=200 if healthy else 503)

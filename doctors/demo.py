@@ -1,0 +1,59 @@
+from django.utils.text import slugify
+
+from accounts.demo import demo_user
+from accounts.models import User
+from doctors.models import DoctorProfile, Specialization
+from hospitals.models import Affiliation
+
+SPECIALIZATIONS = [
+    "Cardiology", "Dermatology", "Endocrinology", "ENT", "Gastroenterology", "General Medicine",
+    "Gynaecology", "Neurology", "Ophthalmology", "Orthopaedics", "Paediatrics", "Psychiatry",
+    "Pulmonology", "Radiology", "Urology",
+]  # fmt: skip
+
+# email, name, registration number, specializations, languages, years
+DOCTORS = [
+    ("doctor@example.com", "Asha Rao", "MCI-100001", ["Cardiology", "General Medicine"], "English, Hindi, Kannada", 14),
+    ("doctor2@example.com", "Lukas Becker", "LAEK-200002", ["Dermatology"], "German, English", 9),
+    ("doctor3@example.com", "Priya Nair", "MCI-100003", ["Paediatrics"], "English, Malayalam", 7),
+    ("doctor4@example.com", "Jonas Weber", "LAEK-200004", ["Orthopaedics"], "German", 18),
+    ("doctor5@example.com", "Meera Iyer", "MCI-100005", ["Neurology", "General Medicine"], "English, Tamil", 11),
+]
+
+
+def seed(demo: dict) -> None:
+    specializations = {}
+    for name in SPECIALIZATIONS:
+        specializations[name], _ = Specialization.objects.get_or_create(slug=slugify(name), defaults={"name": name})
+    demo["specializations"] = specializations
+
+    doctors = {}
+    for email, name, number, specs, languages, years in DOCTORS:
+        user = demo_user(email, name, User.Role.DOCTOR, phone="+91 80 4000 0000")
+        profile, created = DoctorProfile.objects.get_or_create(
+            user=user,
+            defaults={
+                "registration_number": number, "languages": languages, "years_of_experience": years,
+                "qualifications": "MBBS, MD", "bio": f"{name} has {years} years of clinical experience.",
+            },
+        )  # fmt: skip
+        if created:
+            profile.specializations.set([specializations[s] for s in specs])
+        doctors[email] = profile
+    demo["doctors"] = doctors
+
+    # doctor@example.com works at both approved hospitals (two time zones).
+    affiliations = [
+        ("doctor@example.com", "city-care-bengaluru", "Cardiology", 800),
+        ("doctor@example.com", "spree-klinikum-berlin", "Cardiology", 90),
+        ("doctor2@example.com", "spree-klinikum-berlin", "Dermatology", 70),
+        ("doctor3@example.com", "city-care-bengaluru", "Paediatrics", 600),
+        ("doctor4@example.com", "spree-klinikum-berlin", "Orthopaedics", 110),
+        ("doctor5@example.com", "city-care-bengaluru", "Neurology", 900),
+    ]
+    for email, slug, department_name, fee in affiliations:
+        hospital = demo["hospitals"][slug]
+        Affiliation.objects.get_or_create(
+            doctor=doctors[email], hospital=hospital, is_active=True,
+            defaults={"department": hospital.departments.get(name=department_name), "consultation_fee": fee},
+        )  # fmt: skip

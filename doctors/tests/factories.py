@@ -1,0 +1,32 @@
+import factory
+
+from accounts.models import User
+from accounts.tests.factories import UserFactory
+from doctors.models import DoctorProfile, Specialization
+
+
+class SpecializationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Specialization
+        django_get_or_create = ["slug"]
+
+    name = factory.Sequence(lambda n: f"Specialty {n}")
+    slug = factory.Sequence(lambda n: f"specialty-{n}")
+
+
+class DoctorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DoctorProfile
+        skip_postgeneration_save = True
+
+    user = factory.SubFactory(
+        UserFactory, role=User.Role.DOCTOR, email=factory.Sequence(lambda n: f"doctor{n}@example.org")
+    )
+    registration_number = factory.Sequence(lambda n: f"REG-{n:06d}")
+    languages = "English"
+    years_of_experience = 5
+
+    @factory.post_generation
+    def specializations(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.specializations.set(extracted)

@@ -1,0 +1,128 @@
+import zoneinfo
+from functools import cached_property
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(
+            "%(value)s is not a known time zone (use a name like Europe/Berlin).", params={"value": value}
+        )
+
+
+class Hospital(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending approval"
+        APPROVED = "approved", "Approved"
+        SUSPENDED = "suspended", "Suspended"
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=220, unique=True)
+    city = models.CharField(max_length=100)
+    address = models.CharField(max_length=300)
+    phone = models.CharField(max_length=32)
+    email = models.EmailField(blank=True)
+    time_zone = models.CharField(max_length=64, validators=[validate_time_zone])
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    status_changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [models.Index(fields=["status", "city"]), models.Index(fields=["status", "name"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.city})"
+
+    @cached_property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    @property
+    def is_approved(self) -> bool:
+        return self.status == self.Status.APPROVED
+
+
+class Department(models.Model):
+    hospital = models.ForeignKey(Hospital, on_delete=models.PROTECT, related_name="departments")
+    name = models.CharField(max_length=120)
+    is_active = models.BooleanField(default=True)
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["hospital", "name"], name="department_name_unique_per_hospital")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class HospitalMembership(models.Model):
+    """Ties a hospital admin or a staff member to the one hospital they work for."""
+
+    class Role(models.TextChoices):
+        ADMIN = "admin", "Hospital admin"
+        FRONT_DESK = "front_desk", "Front desk"
+        CASHIER = "cashier", "Cashier"
+        PHARMACIST = "pharmacist", "Pharmacist"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    hospital = models.ForeignKey(Hospital, on_delete=models.PROTECT, related_name="memberships")
+    role = models.CharField(max_length=16, choices=Role.choices)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            # One active membership per person: admins and staff work for exactly one hospital.
+            models.UniqueConstraint(
+                fields=["user"], condition=Q(is_active=True), name="one_active_membership_per_user"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.get_role_display()} at {self.hospital}"
+
+
+class Affiliation(models.Model):
+    """A doctor working at a hospital. Ending one keeps the row, so history survives leave/rejoin."""
+
+    doctor = models.ForeignKey("doctors.DoctorProfile", on_delete=models.PROTECT, related_name="affiliations")
+    hospital = models.ForeignKey(Hospital, on_delete=models.PROTECT, related_name="affiliations")
+    department = models.ForeignKey(
+        Department, null=True, blank=True, on_delete=models.PROTECT, related_name="affiliations"
+    )
+    consultation_fee = models.DecimalField(max_digits=10, decimal_places=2, default=0)
+    is_active = models.BooleanField(default=True)
+    started_at = models.DateTimeField(auto_now_add=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-started_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["doctor", "hospital"],
+                condition=Q(is_active=True),
+                name="one_active_affiliation_per_doctor_hospital",
+            )
+        ]
+        indexes = [models.Index(fields=["hospital", "is_active"]), models.Index(fields=["doctor", "is_active"])]
+
+    def __str__(self) -> str:
+        return f"{self.doctor} at {self.hospital}{'' if self.is_active else ' (ended)'}"
