@@ -5,6 +5,7 @@ from accounts.models import User
 from accounts.roles import role_required
 from appointments.models import Appointment
 from doctors.selectors import active_affiliations_of
+from prescriptions.selectors import consultations_waiting_for
 
 
 @role_required(User.Role.DOCTOR)
@@ -20,5 +21,6 @@ def dashboard(request):
         "specializations": profile.specializations.all(),
         "affiliations": active_affiliations_of(profile),
         "upcoming": upcoming,
+        "waiting": consultations_waiting_for(request.user),
     }
     return render(request, "doctors/dashboard.html", context)
