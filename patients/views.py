@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,8 +21,6 @@ from patients.selectors import (
 )
 from patients.services import clinical_document_add, log_clinical_read, medical_background_save
 
-CLINICAL_ROLES = (User.Role.PATIENT, User.Role.DOCTOR)
-
 
 @role_required(User.Role.PATIENT)
 def dashboard(request):
@@ -41,7 +40,7 @@ def my_history(request):
     return redirect("patients:history", pk=request.user.patient_profile.pk)
 
 
-@role_required(*CLINICAL_ROLES)
+@login_required
 def history(request, pk: int):
     patient = get_object_or_404(patients_visible_to(request.user), pk=pk)
     log_clinical_read(request, patient=patient, kind=AccessLogEntry.Kind.HISTORY, object_id=patient.pk)
@@ -80,7 +79,7 @@ def background(request):
     return render(request, "patients/background.html", {"form": form, "background": instance})
 
 
-@role_required(*CLINICAL_ROLES)
+@login_required
 def document_upload(request, pk: int):
     patient = get_object_or_404(patients_visible_to(request.user), pk=pk)
     form = DocumentUploadForm(request.POST or None, request.FILES or None)
@@ -95,7 +94,7 @@ def document_upload(request, pk: int):
     return render(request, "patients/document_upload.html", {"form": form, "patient": patient})
 
 
-@role_required(*CLINICAL_ROLES)
+@login_required
 def document_detail(request, pk: int):
     document = get_object_or_404(documents_visible_to(request.user), pk=pk)
     log_clinical_read(
@@ -105,14 +104,14 @@ def document_detail(request, pk: int):
     return render(request, "patients/document_detail.html", {"document": document, "patient": document.patient})
 
 
-@role_required(*CLINICAL_ROLES)
+@login_required
 def document_file(request, pk: int):
     document = get_object_or_404(documents_visible_to(request.user), pk=pk)
     log_clinical_read(request, patient=document.patient, kind=AccessLogEntry.Kind.DOCUMENT_FILE, object_id=document.pk)
     return _private_file_response(document.file, document.content_type, document.original_name, inline=False)
 
 
-@role_required(*CLINICAL_ROLES)
+@login_required
 def document_preview(request, pk: int):
     document = get_object_or_404(documents_visible_to(request.user).exclude(kind=ClinicalDocument.Kind.PDF), pk=pk)
     field_file = document.preview if document.kind == ClinicalDocument.Kind.DICOM else document.file

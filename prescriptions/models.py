@@ -7,7 +7,8 @@ from django.db.models import Q
 
 
 def _range(low, high, unit: str):
-    message = f"Enter a value between {low} and {high} {unit}."
+    # Validator messages are %-formatted with params, so a literal "%" unit must be doubled.
+    message = f"Enter a value between {low} and {high} {unit}.".replace("%", "%%")
     return [MinValueValidator(low, message=message), MaxValueValidator(high, message=message)]
 
 

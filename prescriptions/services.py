@@ -82,7 +82,7 @@ def _require_note_author(actor: User, visit: VisitNote) -> None:
 
 
 def diagnosis_add(
-    *, actor: User, visit: VisitNote, description: str, icd10_code: str = "", is_primary: bool = False
+    *, actor: User, visit: VisitNote, description: str = "", icd10_code: str = "", is_primary: bool = False
 ) -> Diagnosis:
     _require_note_author(actor, visit)
     code = icd10_code.strip().upper()
