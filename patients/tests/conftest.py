@@ -90,3 +90,23 @@ def records(care_appointment, doctor, patient):
             hospital_id=care_appointment.hospital_id,
         )  # fmt: skip
     return {"appointment": care_appointment, "note": note, "prescription": prescription, **documents}
+
+
+@pytest.fixture
+def access_log_flushable(live_url):
+    """For live-server tests: the access log is append-only (a trigger refuses DELETE), but the transactional
+    test database is emptied after each test. PostgreSQL empties it with TRUNCATE, which row triggers do not
+    see; SQLite deletes row by row, so lift the trigger for this one cleanup, exactly as a DBA would."""
+    yield
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        return
+    from patients.migrations import _access_log_triggers as triggers
+
+    with connection.cursor() as cursor:
+        for statement in triggers.SQLITE_BACKWARD:
+            cursor.execute(statement)
+        cursor.execute(f"DELETE FROM {triggers.TABLE}")  # noqa: S608 - a constant table name
+        for statement in triggers.SQLITE_FORWARD:
+            cursor.execute(statement)

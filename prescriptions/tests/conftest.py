@@ -1,2 +1,2 @@
 # The clinical fixtures live with the patient record; prescriptions tests use the same ones.
-from patients.tests.conftest import care_appointment, records  # noqa: F401
+from patients.tests.conftest import access_log_flushable, care_appointment, records  # noqa: F401
