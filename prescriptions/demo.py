@@ -99,7 +99,10 @@ def _seed_visit(spec: dict, *, patient, doctor, hospital) -> None:
     # Back-date the records to the visit day, so the history reads like a real one.
     visit_day = appointment.end_at
     VisitNote.objects.filter(pk=note.pk).update(created_at=visit_day, updated_at=visit_day)
-    Prescription.objects.filter(visit=note).update(created_at=visit_day, issued_at=visit_day)
+    Prescription.objects.filter(visit=note, version=1).update(created_at=visit_day, issued_at=visit_day)
+    corrected_at = visit_day + datetime.timedelta(hours=2)
+    Prescription.objects.filter(visit=note, version__gt=1).update(created_at=corrected_at, issued_at=corrected_at)
+    Prescription.objects.filter(visit=note, superseded_at__isnull=False).update(superseded_at=corrected_at)
 
 
 def _seed_ct_study(*, patient, doctor) -> None:

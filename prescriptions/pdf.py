@@ -2,7 +2,6 @@
 
 from django.conf import settings
 from django.template.loader import render_to_string
-from django.utils import timezone
 
 from prescriptions.models import Prescription
 
@@ -21,7 +20,7 @@ def prescription_pdf(prescription: Prescription) -> bytes:
             "patient": prescription.patient,
             "items": list(prescription.items.all()),
             "diagnoses": list(prescription.visit.diagnoses.all()),
-            "issued_local": timezone.localtime(issued_at, hospital.tz),
+            "issued_at": issued_at,
         },
     )
     return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
