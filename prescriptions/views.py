@@ -61,6 +61,7 @@ def _visit_context(request, appointment, **forms) -> dict:
             note.prescriptions.select_related("issued_by").prefetch_related("items").order_by("-version", "-id")
         )
         context["draft"] = next((p for p in context["prescriptions"] if p.status == Prescription.Status.DRAFT), None)
+        context["has_issued"] = any(p.status != Prescription.Status.DRAFT for p in context["prescriptions"])
     return context
 
 

@@ -41,6 +41,8 @@ def test_doctor_adds_items_and_issues_through_the_pages(note, care_appointment, 
     assert draft.issued_at is not None and draft.number == f"RX{draft.pk:06d}-v1"
     care_appointment.refresh_from_db()
     assert care_appointment.status == Appointment.Status.COMPLETED
+    visit_page = client.get(reverse("prescriptions:visit", args=[care_appointment.pk])).content.decode()
+    assert "Add medicine" not in visit_page and "start a corrected version" in visit_page
 
     notification = Notification.objects.get(recipient=patient.user)
     assert notification.kind == Notification.Kind.PRESCRIPTION_ISSUED
