@@ -6,22 +6,27 @@ from hospitals.models import Department, Hospital
 
 
 class DirectoryFilterForm(forms.Form):
-    """GET filters of the public directory. Any field that does not validate is simply not applied."""
+    """GET filters of the public directory. Any field that does not validate is simply not applied.
+
+    The choice lists are loaded once each (three queries) and validated in memory, so the page's query
+    count does not depend on which filters are used."""
 
     q = forms.CharField(label="Search by name", required=False, max_length=100)
-    specialization = forms.ModelChoiceField(
-        queryset=Specialization.objects.all(), required=False, empty_label="Any specialization"
-    )
-    hospital = forms.ModelChoiceField(
-        queryset=Hospital.objects.filter(status=Hospital.Status.APPROVED), required=False, empty_label="Any hospital"
-    )
+    specialization = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+    hospital = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
     city = forms.ChoiceField(required=False)
-    language = forms.ModelChoiceField(queryset=Language.objects.all(), required=False, empty_label="Any language")
+    language = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
 
-    def __init__(self, *args, cities: list[str], **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        hospitals = list(Hospital.objects.filter(status=Hospital.Status.APPROVED).only("pk", "name", "city"))
+        cities = sorted({h.city for h in hospitals})
+        self.fields["specialization"].choices = [("", "Any specialization")] + list(
+            Specialization.objects.values_list("pk", "name")
+        )
+        self.fields["hospital"].choices = [("", "Any hospital")] + [(h.pk, h.name) for h in hospitals]
         self.fields["city"].choices = [("", "Any city")] + [(c, c) for c in cities]
-        self.fields["q"].widget.attrs["placeholder"] = "Doctor's name or specialty"
+        self.fields["language"].choices = [("", "Any language")] + list(Language.objects.values_list("pk", "name"))
 
     def filters(self) -> dict:
         self.is_valid()

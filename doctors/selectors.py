@@ -29,12 +29,13 @@ def _with_public_details(queryset: QuerySet[DoctorProfile]) -> QuerySet[DoctorPr
 def directory_doctors(
     *,
     query: str = "",
-    specialization=None,
-    hospital: Hospital | None = None,
+    specialization: int | None = None,
+    hospital: int | None = None,
     city: str = "",
-    language=None,
+    language: int | None = None,
 ) -> QuerySet[DoctorProfile]:
-    """Doctors a patient may find: active accounts linked to at least one approved hospital."""
+    """Doctors a patient may find: active accounts linked to at least one approved hospital.
+    Filters take ids (or model instances)."""
     affiliations = listed_affiliations().filter(doctor=OuterRef("pk"))
     if hospital is not None:
         affiliations = affiliations.filter(hospital=hospital)

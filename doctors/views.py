@@ -39,7 +39,7 @@ def dashboard(request):
 
 
 def directory(request):
-    form = DirectoryFilterForm(request.GET or None, cities=selectors.public_cities())
+    form = DirectoryFilterForm(request.GET or None)
     filters = form.filters() if form.is_bound else {}
     paginator = Paginator(selectors.directory_doctors(**filters), DIRECTORY_PAGE_SIZE)
     # get_page() turns a page number that is too large or not a number into the nearest real page.

@@ -32,6 +32,9 @@ class DoctorListFilterForm(forms.Form):
     def __init__(self, *args, hospital: Hospital, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["department"].queryset = hospital.departments.all()
+        # Load each choice list once: the template loops over them, and a lazy iterator would count first.
+        self.fields["department"].choices = list(self.fields["department"].choices)
+        self.fields["specialization"].choices = list(self.fields["specialization"].choices)
 
     def filters(self) -> dict:
         self.is_valid()

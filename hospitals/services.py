@@ -106,9 +106,9 @@ def is_admin_of(user: User, hospital: Hospital) -> bool:
     )
 
 
-def _require_admin(actor: User, hospital: Hospital) -> None:
+def _require_admin(actor: User, hospital: Hospital, error: type[HospitalError] = HospitalError) -> None:
     if not is_admin_of(actor, hospital):
-        raise HospitalError("Only this hospital's administrator can do that.")
+        raise error("Only this hospital's administrator can do that.")
 
 
 def _admins_of(hospital: Hospital) -> list[User]:
@@ -217,7 +217,7 @@ def affiliation_create(
         if not hospital.is_approved:
             raise AffiliationError(f"{hospital.name} is not open for new doctors.")
     else:
-        _require_admin(actor, hospital)
+        _require_admin(actor, hospital, AffiliationError)
     if not doctor.user.is_active:
         raise AffiliationError(f"{doctor.display_name}'s account is deactivated.")
     _check_department(hospital, department)
@@ -281,7 +281,7 @@ def affiliation_end(
     doctor, hospital = affiliation.doctor, affiliation.hospital
     acting_as_doctor = actor.pk == doctor.user_id
     if not acting_as_doctor:
-        _require_admin(actor, hospital)
+        _require_admin(actor, hospital, AffiliationError)
     if not affiliation.is_active:
         raise AffiliationError(f"{doctor.display_name} no longer works at {hospital.name}.")
 
