@@ -21,12 +21,13 @@ class DirectoryFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         hospitals = list(Hospital.objects.filter(status=Hospital.Status.APPROVED).only("pk", "name", "city"))
         cities = sorted({h.city for h in hospitals})
-        self.fields["specialization"].choices = [("", "Any specialization")] + list(
-            Specialization.objects.values_list("pk", "name")
-        )
+        self.fields["specialization"].choices = [
+            ("", "Any specialization"),
+            *list(Specialization.objects.values_list("pk", "name")),
+        ]
         self.fields["hospital"].choices = [("", "Any hospital")] + [(h.pk, h.name) for h in hospitals]
         self.fields["city"].choices = [("", "Any city")] + [(c, c) for c in cities]
-        self.fields["language"].choices = [("", "Any language")] + list(Language.objects.values_list("pk", "name"))
+        self.fields["language"].choices = [("", "Any language"), *list(Language.objects.values_list("pk", "name"))]
 
     def filters(self) -> dict:
         self.is_valid()

@@ -128,7 +128,7 @@ def test_pagination_and_page_out_of_range(client, specialization):
 
 
 def _many_doctors(count: int, hospitals, specializations, languages):
-    for i in range(count):
+    for _i in range(count):
         profile = DoctorFactory(specializations=specializations, languages=languages)
         for hospital in hospitals:
             AffiliationFactory(doctor=profile, hospital=hospital)
