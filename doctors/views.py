@@ -194,7 +194,7 @@ def leave_hospital(request, pk: int):
     from hospitals.services import future_appointments_of
 
     affiliation = _own_affiliation(request, pk)
-    form = LeaveForm(request.POST or None)
+    form = LeaveForm(request.POST if request.method == "POST" else None)
     blocking = []
     if request.method == "POST" and form.is_valid():
         try:

@@ -21,20 +21,19 @@ class DepartmentForm(forms.Form):
 
 
 class DoctorListFilterForm(forms.Form):
+    """Filters of the hospital's doctor list; choices are loaded once and checked in memory (ids out)."""
+
     q = forms.CharField(label="Search by name", required=False, max_length=100)
-    department = forms.ModelChoiceField(
-        queryset=Department.objects.none(), required=False, empty_label="All departments"
-    )
-    specialization = forms.ModelChoiceField(
-        queryset=Specialization.objects.all(), required=False, empty_label="All specializations"
-    )
+    department = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+    specialization = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
 
     def __init__(self, *args, hospital: Hospital, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["department"].queryset = hospital.departments.all()
-        # Load each choice list once: the template loops over them, and a lazy iterator would count first.
-        self.fields["department"].choices = list(self.fields["department"].choices)
-        self.fields["specialization"].choices = list(self.fields["specialization"].choices)
+        self.fields["department"].choices = [("", "All departments"), *hospital.departments.values_list("pk", "name")]
+        self.fields["specialization"].choices = [
+            ("", "All specializations"),
+            *Specialization.objects.values_list("pk", "name"),
+        ]
 
     def filters(self) -> dict:
         self.is_valid()

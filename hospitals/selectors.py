@@ -31,16 +31,18 @@ def departments_of(hospital: Hospital) -> QuerySet[Department]:
 
 
 def hospital_affiliations(
-    hospital: Hospital, *, query: str = "", department=None, specialization=None
+    hospital: Hospital, *, query: str = "", department: int | None = None, specialization: int | None = None
 ) -> QuerySet[Affiliation]:
     """The hospital's current doctors (one row per active affiliation), for its admin's list."""
     from doctors.models import DoctorProfile
 
     affiliations = Affiliation.objects.filter(hospital=hospital, is_active=True)
     if department is not None:
-        affiliations = affiliations.filter(department=department)
+        affiliations = affiliations.filter(department_id=department)
     if specialization is not None:
-        affiliations = affiliations.filter(doctor__in=DoctorProfile.objects.filter(specializations=specialization))
+        affiliations = affiliations.filter(
+            doctor__in=DoctorProfile.objects.filter(specializations=specialization).values("pk")
+        )
     for word in query.split()[:5]:
         affiliations = affiliations.filter(
             Q(doctor__user__full_name__icontains=word)

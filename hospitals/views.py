@@ -233,7 +233,7 @@ def doctor_remove(request, pk: int):
         Affiliation.objects.select_related("doctor__user", "department", "hospital"),
         pk=pk, hospital=hospital, is_active=True,
     )  # fmt: skip
-    form = LeaveForm(request.POST or None)
+    form = LeaveForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.affiliation_end(
