@@ -207,3 +207,58 @@ def time_off_conflicts(time_off: TimeOff) -> QuerySet[Appointment]:
     if time_off.hospital_id:
         appointments = appointments.filter(hospital_id=time_off.hospital_id)
     return overlapping(appointments, time_off.start_at, time_off.end_at).select_related("patient__user", "hospital")
+
+
+def booking_places(doctor: DoctorProfile) -> list[tuple[Hospital, str]]:
+    """(hospital, mode) pairs a patient can choose on the booking page: approved hospitals where the doctor is
+    active and has in-person or video ranges in a schedule still in force."""
+    today = timezone.now().date() - datetime.timedelta(days=1)
+    hospitals = {hospital.pk: hospital for hospital in bookable_hospitals(doctor)}
+    pairs = (
+        ScheduleRange.objects.filter(schedule__doctor=doctor, schedule__hospital_id__in=list(hospitals))
+        .filter(Q(schedule__valid_until__isnull=True) | Q(schedule__valid_until__gte=today))
+        .values_list("schedule__hospital_id", "mode")
+        .distinct()
+    )
+    modes = Appointment.Mode.values
+    return sorted(
+        ((hospitals[hospital_id], mode) for hospital_id, mode in set(pairs)),
+        key=lambda pair: (pair[0].name, modes.index(pair[1])),
+    )
+
+
+def slots_by_day(slots: list[Slot], tz) -> dict[datetime.date, list[Slot]]:
+    days: dict[datetime.date, list[Slot]] = {}
+    for slot in slots:
+        days.setdefault(slot.start_at.astimezone(tz).date(), []).append(slot)
+    return days
+
+
+def week_schedule(doctor: DoctorProfile, hospital_ids, week_start: datetime.date) -> list[dict]:
+    """The doctor's week for a grid: per local day, working ranges, time off and appointments (3 queries)."""
+    week_end = week_start + datetime.timedelta(days=6)
+    ranges = list(schedule_ranges(doctor, hospital_ids, week_start, week_end).order_by("start_time"))
+    window_start, window_end = _utc_bounds(week_start, week_end)
+    time_off = list(
+        TimeOff.objects.filter(doctor=doctor, start_at__lt=window_end, end_at__gt=window_start).select_related(
+            "hospital"
+        )
+    )
+    appointments = list(
+        doctor_appointments_between(doctor, window_start, window_end).filter(hospital_id__in=hospital_ids)
+    )
+    days = []
+    for day in days_between(week_start, week_end):
+        day_ranges = [r for r in ranges if r.weekday == day.weekday() and r.schedule.applies_on(day)]
+        day_appointments = [a for a in appointments if a.start_at.astimezone(a.hospital.tz).date() == day]
+        day_off = []
+        for off in time_off:
+            tz = off.hospital.tz if off.hospital else datetime.UTC
+            if (
+                off.start_at.astimezone(tz).date()
+                <= day
+                <= (off.end_at - datetime.timedelta(seconds=1)).astimezone(tz).date()
+            ):
+                day_off.append(off)
+        days.append({"date": day, "ranges": day_ranges, "time_off": day_off, "appointments": day_appointments})
+    return days

@@ -311,6 +311,23 @@ def appointment_cancel(*, actor: User, appointment: Appointment, reason: str = "
 VISIT_ACTIONS = {"check_in": Status.CHECKED_IN, "complete": Status.COMPLETED, "no_show": Status.NO_SHOW}
 
 
+def visit_actions(user: User, appointment: Appointment, now: datetime.datetime) -> list[tuple[str, str]]:
+    """The visit buttons this user gets for this appointment right now: (action, label)."""
+    if not can_manage(user, appointment) or appointment.status not in (
+        Appointment.Status.BOOKED,
+        Appointment.Status.CHECKED_IN,
+    ):
+        return []
+    actions = []
+    if appointment.status == Appointment.Status.BOOKED:
+        actions.append(("check_in", "Check in"))
+    if appointment.start_at <= now:
+        if appointment.doctor.user_id == user.pk or user.is_platform_admin:
+            actions.append(("complete", "Mark completed"))
+        actions.append(("no_show", "Mark no-show"))
+    return actions
+
+
 @transaction.atomic
 def appointment_mark(*, actor: User, appointment: Appointment, action: str) -> Appointment:
     """Check-in, completed or no-show, by the doctor or the hospital's desk (completed: the doctor only)."""
@@ -358,16 +375,19 @@ def schedule_range_add(
     actor: User,
     doctor: DoctorProfile,
     hospital: Hospital,
-    weekday: int,
+    weekdays: list[int],
     start_time: datetime.time,
     end_time: datetime.time,
     mode: str,
     valid_from: datetime.date | None = None,
-) -> ScheduleRange:
-    """Add a working range to the doctor's current schedule at a hospital (created on first use)."""
+) -> list[ScheduleRange]:
+    """Add a working range on each of `weekdays` to the doctor's current schedule at a hospital (the schedule
+    is created on first use). Existing bookings are untouched; new slots are offered at once."""
     _own_doctor(actor, doctor)
     if not Affiliation.objects.filter(doctor=doctor, hospital=hospital, is_active=True).exists():
         raise AppointmentError(f"You do not work at {hospital.name}.")
+    if mode not in Appointment.Mode.values:
+        raise AppointmentError("Choose in-person or video consultation.")
     if end_time <= start_time:
         raise AppointmentError("The range must end after it starts.")
     if (
@@ -379,21 +399,28 @@ def schedule_range_add(
     schedule = current_schedule(doctor, hospital, today)
     if schedule is None:
         schedule = WeeklySchedule.objects.create(doctor=doctor, hospital=hospital, valid_from=valid_from or today)
-    # A doctor is in one place at a time: no overlapping ranges on the same weekday in any of their schedules
-    # that are in force together (wall-clock comparison; different zones are caught at booking time).
-    clash = (
-        ScheduleRange.objects.filter(
-            schedule__doctor=doctor, weekday=weekday, start_time__lt=end_time, end_time__gt=start_time
+    if not weekdays:
+        raise AppointmentError("Choose at least one day of the week.")
+    created = []
+    for weekday in sorted(set(weekdays)):
+        # A doctor is in one place at a time: no overlapping ranges on the same weekday in any schedule still in
+        # force (wall-clock comparison; bookings across zones are kept apart by the database constraints).
+        clash = (
+            ScheduleRange.objects.filter(
+                schedule__doctor=doctor, weekday=weekday, start_time__lt=end_time, end_time__gt=start_time
+            )
+            .filter(Q(schedule__valid_until__isnull=True) | Q(schedule__valid_until__gte=today))
+            .select_related("schedule__hospital")
+            .first()
         )
-        .filter(Q(schedule__valid_until__isnull=True) | Q(schedule__valid_until__gte=today))
-        .select_related("schedule__hospital")
-        .first()
-    )
-    if clash is not None:
-        raise AppointmentError(f"That overlaps {clash} at {clash.schedule.hospital.name}.")
-    return ScheduleRange.objects.create(
-        schedule=schedule, weekday=weekday, start_time=start_time, end_time=end_time, mode=mode
-    )
+        if clash is not None:
+            raise AppointmentError(f"That overlaps {clash} at {clash.schedule.hospital.name}.")
+        created.append(
+            ScheduleRange.objects.create(
+                schedule=schedule, weekday=weekday, start_time=start_time, end_time=end_time, mode=mode
+            )
+        )
+    return created
 
 
 def current_schedule(doctor: DoctorProfile, hospital: Hospital, day: datetime.date) -> WeeklySchedule | None:
