@@ -196,7 +196,7 @@ def with_average_rating(doctors: QuerySet[DoctorProfile]) -> QuerySet[DoctorProf
 def doctor_appointments_between(doctor: DoctorProfile, start: datetime.datetime, end: datetime.datetime):
     return (
         overlapping(Appointment.objects.filter(doctor=doctor), start, end)
-        .select_related("patient__user", "hospital")
+        .select_related("patient__user", "hospital", "doctor")
         .order_by("start_at")
     )
 

@@ -70,11 +70,16 @@ STRIP_DAYS = 14
 DESK_ROLES = (Role.STAFF, Role.HOSPITAL_ADMIN)
 
 
+EARLIEST_DATE, LATEST_DATE = datetime.date(2000, 1, 1), datetime.date(2200, 12, 31)
+
+
 def _date_param(request, name: str = "date") -> datetime.date | None:
+    """A date from the query string; None when missing, malformed or absurd (so date arithmetic never overflows)."""
     try:
-        return datetime.date.fromisoformat(request.GET.get(name, ""))
+        value = datetime.date.fromisoformat(request.GET.get(name, ""))
     except ValueError:
         return None
+    return value if EARLIEST_DATE <= value <= LATEST_DATE else None
 
 
 # --- slot picker (booking, rescheduling, front desk) -------------------------------------------
@@ -321,7 +326,8 @@ def _doctor_today(profile: DoctorProfile) -> datetime.date:
 @role_required(Role.DOCTOR)
 def doctor_day(request):
     profile = request.user.doctor_profile
-    day = _date_param(request) or _doctor_today(profile)
+    today = _doctor_today(profile)
+    day = _date_param(request) or today
     start = datetime.datetime.combine(day, datetime.time.min, tzinfo=datetime.UTC) - datetime.timedelta(days=1)
     appointments = [
         a
@@ -332,7 +338,7 @@ def doctor_day(request):
     rows = [(a, visit_actions(request.user, a, now)) for a in appointments]
     context = {
         "day": day, "rows": rows, "previous": day - datetime.timedelta(days=1),
-        "next": day + datetime.timedelta(days=1), "today": _doctor_today(profile),
+        "next": day + datetime.timedelta(days=1), "today": today,
     }  # fmt: skip
     return render(request, "appointments/doctor_day.html", context)
 
