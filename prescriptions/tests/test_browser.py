@@ -40,9 +40,14 @@ def test_doctor_issues_prescription_and_patient_downloads_it(
     page.get_by_role("button", name="Add diagnosis").click()
     expect(page.get_by_text("Essential (primary) hypertension")).to_be_visible()
 
-    page.get_by_label(re.compile("Medicine")).fill("Amlodipine")
-    page.get_by_label("Strength").fill("5 mg")
-    page.get_by_label("Form", exact=True).fill("Tablet")
+    # Picking a catalogue suggestion fills in the strength, form and route.
+    medicine = page.get_by_label(re.compile("Medicine"))
+    medicine.fill("amlo")
+    expect(page.locator('#medicine-options option[value="Amlodipine 5 mg tablet"]')).to_be_attached()
+    medicine.fill("Amlodipine 5 mg tablet")
+    expect(medicine).to_have_value("Amlodipine")
+    expect(page.get_by_label("Strength")).to_have_value("5 mg")
+    expect(page.get_by_label("Form", exact=True)).to_have_value("Tablet")
     page.get_by_label("Dose").fill("1 tablet")
     page.get_by_label("Frequency").fill("Once daily")
     page.get_by_label("Duration").fill("30 days")
