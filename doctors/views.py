@@ -13,7 +13,14 @@ from doctors.forms import DirectoryFilterForm, DoctorProfileForm, FeeForm, Leave
 from doctors.models import DoctorProfile
 from doctors.services import DoctorError, doctor_update_profile
 from hospitals.models import Affiliation
-from hospitals.services import AffiliationError, affiliation_create, affiliation_end, affiliation_set_fee
+from hospitals.selectors import open_departments_by_hospital
+from hospitals.services import (
+    AffiliationError,
+    affiliation_create,
+    affiliation_end,
+    affiliation_set_fee,
+    future_appointments_of,
+)
 
 DIRECTORY_PAGE_SIZE = 12
 
@@ -107,13 +114,9 @@ def my_profile(request):
 
 def _my_hospitals_context(profile, link_form=None) -> dict:
     affiliations = list(selectors.active_affiliations_of(profile).order_by("hospital__name"))
-    departments_by_hospital = {}
+    departments = open_departments_by_hospital([a.hospital_id for a in affiliations])
     for affiliation in affiliations:
-        departments_by_hospital.setdefault(affiliation.hospital_id, [])
-    for department in affiliation_departments(departments_by_hospital.keys()):
-        departments_by_hospital[department.hospital_id].append(department)
-    for affiliation in affiliations:
-        affiliation.open_departments = departments_by_hospital[affiliation.hospital_id]
+        affiliation.open_departments = departments.get(affiliation.hospital_id, [])
         affiliation.fee_form = FeeForm(
             initial={"consultation_fee": affiliation.consultation_fee}, prefix=f"fee{affiliation.pk}"
         )
@@ -128,12 +131,6 @@ def _my_hospitals_context(profile, link_form=None) -> dict:
         "past_affiliations": past,
         "link_form": link_form or LinkHospitalForm(exclude_hospital_ids=[a.hospital_id for a in affiliations]),
     }
-
-
-def affiliation_departments(hospital_ids):
-    from hospitals.models import Department
-
-    return Department.objects.filter(hospital_id__in=list(hospital_ids), is_active=True).order_by("name")
 
 
 @role_required(User.Role.DOCTOR)
@@ -191,8 +188,6 @@ def set_fee(request, pk: int):
 
 @role_required(User.Role.DOCTOR)
 def leave_hospital(request, pk: int):
-    from hospitals.services import future_appointments_of
-
     affiliation = _own_affiliation(request, pk)
     form = LeaveForm(request.POST if request.method == "POST" else None)
     blocking = []
