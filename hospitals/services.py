@@ -292,8 +292,9 @@ def affiliation_end(
     upcoming = list(future_appointments_of(affiliation).select_for_update(of=("self",)))
     if upcoming and not cancel_future_appointments:
         count = len(upcoming)
+        who = "You still have" if acting_as_doctor else f"{doctor.display_name} still has"
         raise AffiliationError(
-            f"{doctor.display_name} still has {count} booked appointment{'s' if count != 1 else ''} "
+            f"{who} {count} booked appointment{'s' if count != 1 else ''} "
             f"at {hospital.name}. Cancel {'them' if count != 1 else 'it'} first, or choose to cancel and "
             "notify the patients.",
             appointments=upcoming,
