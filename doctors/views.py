@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
@@ -8,6 +10,8 @@ from django.views.decorators.http import require_POST
 from accounts.models import User
 from accounts.roles import role_required
 from appointments.models import Appointment
+from appointments.selectors import doctor_appointments_between
+from appointments.services import visit_actions
 from doctors import selectors
 from doctors.forms import DirectoryFilterForm, DoctorProfileForm, FeeForm, LeaveForm, LinkHospitalForm
 from doctors.models import DoctorProfile
@@ -33,7 +37,15 @@ def dashboard(request):
         .select_related("patient__user", "hospital")
         .order_by("start_at")[:10]
     )
+    now = timezone.now()
+    today_rows = [
+        (appointment, visit_actions(request.user, appointment, now))
+        for appointment in doctor_appointments_between(profile, now - timedelta(hours=14), now + timedelta(hours=14))
+        if appointment.start_at.astimezone(appointment.hospital.tz).date()
+        == now.astimezone(appointment.hospital.tz).date()
+    ]
     context = {
+        "today_rows": today_rows,
         "profile": profile,
         "specializations": profile.specializations.all(),
         "affiliations": selectors.active_affiliations_of(profile),
