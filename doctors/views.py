@@ -1,16 +1,19 @@
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from accounts.roles import role_required
+from appointments.forms import place_value
 from appointments.models import Appointment
-from appointments.selectors import doctor_appointments_between
+from appointments.selectors import available_slots, doctor_appointments_between, next_free_slot
 from appointments.services import visit_actions
 from doctors import selectors
 from doctors.forms import DirectoryFilterForm, DoctorProfileForm, FeeForm, LeaveForm, LinkHospitalForm
@@ -75,11 +78,35 @@ def directory(request):
     return render(request, "doctors/directory.html", context)
 
 
+SLOTS_SHOWN = 8
+
+
+def _bookable_slots(doctor) -> tuple[list[dict], dict | None]:
+    """The doctor's next free slots (two weeks, a handful) and the very next one, each with its booking link."""
+    today = timezone.now().date()
+    slots = available_slots(doctor=doctor, start_date=today, end_date=today + timedelta(days=13))
+    if not slots:
+        later = next_free_slot(doctor)
+        slots = [later] if later else []
+    hospitals = {a.hospital_id: a.hospital for a in doctor.listed_affiliations}
+    book_url = reverse("appointments:book", args=[doctor.pk])
+    rows = []
+    for slot in slots[:SLOTS_SHOWN]:
+        hospital = hospitals.get(slot.hospital_id)
+        if hospital is None:
+            continue
+        query = urlencode({"place": place_value(slot.hospital_id, slot.mode), "date": slot.local_start.date()})
+        rows.append({"slot": slot, "hospital": hospital, "url": f"{book_url}?{query}"})
+    return rows, (rows[0] if rows else None)
+
+
 def detail(request, pk: int):
     doctor = selectors.public_doctor(pk)
     if doctor is None:
         raise Http404("No such doctor.")
-    return render(request, "doctors/detail.html", {"doctor": doctor})
+    bookable_slots, next_slot = _bookable_slots(doctor)
+    context = {"doctor": doctor, "bookable_slots": bookable_slots, "next_slot": next_slot}
+    return render(request, "doctors/detail.html", context)
 
 
 def photo(request, pk: int):
