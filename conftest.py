@@ -6,6 +6,7 @@ import shutil
 from functools import partial
 
 import pytest
+from django.conf import settings
 from django.test import Client
 
 from accounts.models import User
@@ -29,13 +30,30 @@ def _private_files_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = settings.PRIVATE_FILES_ROOT
 
 
-@pytest.fixture(autouse=True)
-def _fresh_cache():
+# With Redis, parallel test workers (and the Celery broker) share one Redis database: each worker gets its
+# own cache key prefix and clears only its own keys, never the whole database (FLUSHDB would wipe another
+# worker's rate-limit counters mid-test).
+if settings.REDIS_URL:
+    settings.CACHES["default"]["KEY_PREFIX"] = f"test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+
+
+def _clear_cache() -> None:
     from django.core.cache import cache
 
-    cache.clear()
+    if not settings.REDIS_URL:
+        cache.clear()
+        return
+    client = cache._cache.get_client(write=True)
+    keys = list(client.scan_iter(match=f"{cache.key_prefix}:*"))
+    if keys:
+        client.delete(*keys)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    _clear_cache()
     yield
-    cache.clear()
+    _clear_cache()
 
 
 # --- personas ---------------------------------------------------------------------------------
