@@ -28,6 +28,7 @@ from hospitals.services import (
     affiliation_set_fee,
     future_appointments_of,
 )
+from prescriptions.selectors import consultations_waiting_for
 
 DIRECTORY_PAGE_SIZE = 12
 
@@ -53,6 +54,7 @@ def dashboard(request):
         "specializations": profile.specializations.all(),
         "affiliations": selectors.active_affiliations_of(profile),
         "upcoming": upcoming,
+        "waiting": consultations_waiting_for(request.user),
     }
     return render(request, "doctors/dashboard.html", context)
 

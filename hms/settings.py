@@ -272,3 +272,7 @@ LOGGING = {
 SLOT_MINUTES = int(os.environ.get("SLOT_MINUTES", "30"))
 BOOKING_MIN_LEAD_MINUTES = int(os.environ.get("BOOKING_MIN_LEAD_MINUTES", "60"))
 BOOKING_HORIZON_DAYS = int(os.environ.get("BOOKING_HORIZON_DAYS", "60"))
+
+# --- medical records (issue 5) -------------------------------------------------------------------
+# Largest clinical upload (PDF, PNG, JPEG, DICOM) accepted into a patient's record.
+CLINICAL_UPLOAD_MAX_BYTES = int(os.environ.get("CLINICAL_UPLOAD_MAX_BYTES", str(20 * 1024 * 1024)))
