@@ -1,6 +1,7 @@
 """Every change to an appointment goes through here: status transitions with their history."""
 
 import datetime
+import logging
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -35,6 +36,7 @@ from notifications.services import notify
 from patients.models import PatientProfile
 
 Status = Appointment.Status
+logger = logging.getLogger(__name__)
 
 
 class AppointmentError(Exception):
@@ -227,6 +229,7 @@ def appointment_book(
                 mode=mode, reason=reason.strip()[:300], booked_by=actor,
             )  # fmt: skip
     except IntegrityError:
+        logger.info("Booking race lost: doctor %s at %s", doctor.pk, slot.start_at)
         raise _integrity_to_domain(
             patient=patient, doctor=doctor, hospital=hospital, mode=mode, start_at=slot.start_at, end_at=slot.end_at
         ) from None
