@@ -15,7 +15,7 @@ Pure functions over rows already fetched, so a whole month costs a fixed handful
 import datetime
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -23,8 +23,7 @@ from django.conf import settings
 UTC = datetime.UTC
 
 
-@dataclass(frozen=True, order=True)
-class Slot:
+class Slot(NamedTuple):
     start_at: datetime.datetime  # aware, UTC
     end_at: datetime.datetime
     hospital_id: int
@@ -148,7 +147,7 @@ def generate_slots(
                     continue
                 if latest is not None and start > latest:
                     continue
-                if busy_index.overlaps(start, end) or _overlaps(start, end, blocked):
+                if (busy and busy_index.overlaps(start, end)) or (blocked and _overlaps(start, end, blocked)):
                     continue
                 slots.add(Slot(start, end, hospital.pk, schedule_range.mode, hospital.time_zone))
     return sorted(slots, key=_slot_key)
