@@ -257,9 +257,11 @@ def appointment_reschedule(
     locked = (
         Appointment.objects.select_for_update().select_related("patient__user", "doctor__user").get(pk=appointment.pk)
     )
-    locked.hospital = hospital or Hospital.objects.get(pk=locked.hospital_id)
     if not can_change_booking(actor, locked):
         raise PermissionDenied("You cannot reschedule this appointment.")
+    locked.hospital = hospital or Hospital.objects.get(pk=locked.hospital_id)
+    if not can_change_booking(actor, locked):  # the front desk moves visits only within its own hospital
+        raise PermissionDenied("You cannot move this appointment to that hospital.")
     if locked.status != Status.BOOKED:
         raise AppointmentError(f"An appointment that is {locked.get_status_display().lower()} cannot be moved.")
     if locked.start_at <= timezone.now():
