@@ -168,14 +168,17 @@ def next_free_slots(doctors) -> dict[int, Slot | None]:
     by_doctor: dict[int, list] = {}
     for schedule_range in ranges:
         by_doctor.setdefault(schedule_range.schedule.doctor_id, []).append(schedule_range)
+    if not by_doctor:
+        return {doctor.pk: None for doctor in doctors}
     time_off: dict[int, list] = {}
+    scheduled = list(by_doctor)
     for doctor_id, start, end, hospital_id in TimeOff.objects.filter(
-        doctor__in=doctors, start_at__lt=window_end, end_at__gt=window_start
+        doctor__in=scheduled, start_at__lt=window_end, end_at__gt=window_start
     ).values_list("doctor_id", "start_at", "end_at", "hospital_id"):
         time_off.setdefault(doctor_id, []).append((start, end, hospital_id))
     busy: dict[int, list] = {}
     for doctor_id, start, end in (
-        overlapping(active_appointments().filter(doctor__in=doctors), window_start, window_end)
+        overlapping(active_appointments().filter(doctor__in=scheduled), window_start, window_end)
         .filter(start_at__gte=window_start - datetime.timedelta(days=1))
         .values_list("doctor_id", "start_at", "end_at")
     ):

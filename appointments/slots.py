@@ -39,6 +39,11 @@ class Slot(NamedTuple):
         return self.end_at.astimezone(ZoneInfo(self.time_zone))
 
     @property
+    def label(self) -> str:
+        """ "Mon 23 Nov, 09:00 (Asia/Kolkata)": the slot in its hospital's local time, with the zone."""
+        return f"{self.local_start:%a %d %b, %H:%M} ({self.time_zone})"
+
+    @property
     def value(self) -> str:
         """The slot as a form value (ISO UTC)."""
         return self.start_at.strftime("%Y-%m-%dT%H:%MZ")

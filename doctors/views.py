@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import User
 from accounts.roles import role_required
 from appointments.models import Appointment
-from appointments.selectors import doctor_appointments_between
+from appointments.selectors import average_rating, doctor_appointments_between, next_free_slot, next_free_slots
 from appointments.services import visit_actions
 from doctors import selectors
 from doctors.forms import DirectoryFilterForm, DoctorProfileForm, FeeForm, LeaveForm, LinkHospitalForm
@@ -58,10 +58,14 @@ def directory(request):
     page = paginator.get_page(request.GET.get("page"))
     query_without_page = request.GET.copy()
     query_without_page.pop("page", None)
+    doctors = list(page.object_list)
+    next_slots = next_free_slots(doctors)  # appointments app: three queries for the whole page
+    for doctor in doctors:
+        doctor.next_free_slot = next_slots.get(doctor.pk)
     context = {
         "form": form,
         "page": page,
-        "doctors": page.object_list,
+        "doctors": doctors,
         "filtered": any(filters.values()),
         "query_string": query_without_page.urlencode(),
     }
@@ -72,7 +76,8 @@ def detail(request, pk: int):
     doctor = selectors.public_doctor(pk)
     if doctor is None:
         raise Http404("No such doctor.")
-    return render(request, "doctors/detail.html", {"doctor": doctor})
+    availability = {"next": next_free_slot(doctor), "rating": average_rating(doctor)}
+    return render(request, "doctors/detail.html", {"doctor": doctor, "bookable_slots": availability})
 
 
 def photo(request, pk: int):

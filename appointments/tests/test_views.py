@@ -340,3 +340,20 @@ def test_booking_page_query_budget(client_for, patient, working_doctor, hospital
     with django_assert_max_num_queries(12):
         response = client.get(reverse("appointments:book", args=[working_doctor.pk]))
     assert response.status_code == 200
+
+
+def test_doctor_page_and_directory_show_next_free_slot_and_average_rating(client, working_doctor, hospital, patient,
+                                                                         day):  # fmt: skip
+    from appointments.models import AppointmentRating
+
+    past = AppointmentFactory(doctor=working_doctor, hospital=hospital, patient=patient, status=Status.COMPLETED,
+                              start_at=datetime.datetime(2026, 1, 5, 4, 0, tzinfo=datetime.UTC))  # fmt: skip
+    AppointmentRating.objects.create(appointment=past, doctor=working_doctor, score=4)
+
+    page = client.get(reverse("doctors:detail", args=[working_doctor.pk])).content.decode()
+    directory = client.get(reverse("doctors:directory")).content.decode()
+
+    assert "Next free slot:" in page and "(Asia/Kolkata)" in page
+    assert "<strong>4.0</strong> out of 5" in page and "1 rating from patients" in page
+    assert reverse("appointments:book", args=[working_doctor.pk]) in page
+    assert "Next free:" in directory and "(Asia/Kolkata)" in directory
