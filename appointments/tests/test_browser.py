@@ -10,7 +10,10 @@ def test_patient_books_reschedules_and_cancels_and_the_doctor_sees_it(
     live_url, page, new_page, browser_login, working_doctor, patient, day
 ):
     browser_login(page, patient.user.email)
-    page.goto(f"{live_url}/appointments/book/{working_doctor.pk}/")
+    page.get_by_role("navigation").get_by_role("link", name="Find a doctor").click()
+    page.get_by_role("link", name="Dr Asha Rao").first.click()
+    expect(page.get_by_text("Next free slot:")).to_be_visible()
+    page.get_by_role("link", name="Book an appointment").click()
     expect(page.get_by_role("heading", name="Book an appointment with Dr Asha Rao")).to_be_visible()
     page.get_by_label("Date").fill(day.isoformat())
     page.get_by_role("button", name="Show free slots").click()
