@@ -193,11 +193,16 @@ def _integrity_to_domain(*, patient, doctor, hospital, mode, start_at, end_at, i
     return _slot_taken(doctor=doctor, hospital=hospital, mode=mode, start_at=start_at)
 
 
-def _notify_other_party(*, actor: User, appointment: Appointment, kind: str, title: str, body: str) -> None:
+def _notify_other_party(
+    *, actor: User, appointment: Appointment, kind: str, title: str, body: str, patient_kind: str | None = None
+) -> None:
+    """Tell the patient and the doctor, except whoever made the change (rows now, delivery after commit)."""
     url = reverse("appointments:detail", args=[appointment.pk])
     for recipient in (appointment.patient.user, appointment.doctor.user):
         if recipient.pk != actor.pk:
-            notify(recipient=recipient, kind=kind, title=title, body=body, url=url)
+            is_patient = recipient.pk == appointment.patient.user_id
+            notify(recipient=recipient, kind=(patient_kind if is_patient else None) or kind, title=title, body=body,
+                   url=url)  # fmt: skip
 
 
 def describe_time(appointment: Appointment) -> str:
@@ -236,6 +241,7 @@ def appointment_book(
     record_event(appointment=appointment, from_status="", actor=actor, note="Booked")
     _notify_other_party(
         actor=actor, appointment=appointment, kind=Notification.Kind.APPOINTMENT_BOOKED,
+        patient_kind=Notification.Kind.APPOINTMENT_CONFIRMED,  # booked for them by the front desk
         title=f"Appointment booked: {describe_time(appointment)}",
         body=f"{patient.user.full_name} with {doctor.display_name} at {hospital.name}"
         f" ({appointment.get_mode_display().lower()}).",

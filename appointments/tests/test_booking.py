@@ -57,7 +57,10 @@ def test_booking_a_free_slot(book, at, working_doctor, patient):
 def test_front_desk_booking_tells_patient_and_doctor(book, at, staff, patient, working_doctor):
     book(at("10:00"), actor=staff)
 
-    assert set(Notification.objects.values_list("recipient", flat=True)) == {patient.user.pk, working_doctor.user.pk}
+    assert set(Notification.objects.values_list("recipient", "kind")) == {
+        (patient.user.pk, Notification.Kind.APPOINTMENT_CONFIRMED),
+        (working_doctor.user.pk, Notification.Kind.APPOINTMENT_BOOKED),
+    }
 
 
 @pytest.mark.parametrize("time", ["10:15", "13:00", "13:30", "18:00", "08:30"])
