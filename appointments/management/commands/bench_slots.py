@@ -133,7 +133,7 @@ class Command(BaseCommand):
         # (with SQLite it includes the database work, with PostgreSQL only ours).
         self.stdout.write(
             f"  CPU time of this process: median {statistics.median(cpu):.2f} ms, min {min(cpu):.2f} ms; "
-            f"database time of the 3 queries: {sum(float(q['time']) for q in queries.captured_queries) * 1000:.2f} ms; "
+            f"database time per query (Django rounds to 1 ms): {[q['time'] for q in queries.captured_queries]} s; "
             f"load average {os.getloadavg()[0]:.1f}"
         )
         self.stdout.write(f"next_free_slot: {first.start_at if first else None} in {next_ms:.2f} ms, "
