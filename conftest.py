@@ -31,11 +31,23 @@ def _private_files_in_tmp(settings, tmp_path):
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
+    _clear_cache()
+    yield
+    _clear_cache()
+
+
+def _clear_cache() -> None:
+    from django.conf import settings
     from django.core.cache import cache
 
-    cache.clear()
-    yield
-    cache.clear()
+    if not settings.REDIS_URL:
+        cache.clear()
+        return
+    # RedisCache.clear() is FLUSHDB: it would wipe the other test workers' keys, channel groups and
+    # Celery queues on the same Redis. Delete only this worker's keys (KEY_PREFIX, see settings).
+    client = cache._cache.get_client(write=True)
+    for key in client.scan_iter(match=cache.make_key("*"), count=1000):
+        client.delete(key)
 
 
 # --- personas ---------------------------------------------------------------------------------
