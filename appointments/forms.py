@@ -107,7 +107,10 @@ class TimeOffForm(forms.Form):
     first_day = forms.DateField(label="First day", widget=forms.DateInput(attrs={"type": "date"}))
     last_day = forms.DateField(label="Last day", widget=forms.DateInput(attrs={"type": "date"}))
     start_time = forms.TimeField(
-        label="From (leave empty for whole days)", required=False, widget=forms.TimeInput(attrs={"type": "time"})
+        label="From",
+        required=False,
+        help_text="Leave both times empty for whole days.",
+        widget=forms.TimeInput(attrs={"type": "time"}),
     )
     end_time = forms.TimeField(label="Until", required=False, widget=forms.TimeInput(attrs={"type": "time"}))
     kind = forms.ChoiceField(label="Kind", choices=TimeOff.Kind.choices)

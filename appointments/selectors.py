@@ -1,7 +1,7 @@
 import datetime
 
 from django.conf import settings
-from django.db.models import Avg, Count, Q, QuerySet
+from django.db.models import Avg, Count, F, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
@@ -113,10 +113,12 @@ def available_slots(
     )
     busy = []
     if not include_taken:
+        # The lower bound on start_at keeps the (doctor, start_at) index scan to the window instead of the doctor's
+        # whole history; appointments are one slot long, far below a day.
         busy = list(
-            overlapping(active_appointments().filter(doctor=doctor), window_start, window_end).values_list(
-                "start_at", "end_at"
-            )
+            overlapping(active_appointments().filter(doctor=doctor), window_start, window_end)
+            .filter(start_at__gte=window_start - datetime.timedelta(days=1))
+            .values_list("start_at", "end_at")
         )
     return generate_slots(
         ranges=ranges,
@@ -139,6 +141,60 @@ def next_free_slot(doctor: DoctorProfile, hospital: Hospital | None = None, mode
             return slots[0]
         day = chunk_end + datetime.timedelta(days=1)
     return None
+
+
+def next_free_slots(doctors) -> dict[int, Slot | None]:
+    """{doctor id: earliest bookable slot or None} for a list of doctors (a directory page) in three queries
+    for the next two weeks; a doctor with nothing in that stretch is looked up on their own."""
+    doctors = list(doctors)
+    if not doctors:
+        return {}
+    earliest, latest = bookable_window()
+    start_date = earliest.date() - datetime.timedelta(days=1)
+    end_date = start_date + datetime.timedelta(days=14)
+    window_start, window_end = _utc_bounds(start_date, end_date)
+    ranges = (
+        ScheduleRange.objects.filter(
+            schedule__doctor__in=doctors,
+            schedule__valid_from__lte=end_date,
+            schedule__hospital__status=Hospital.Status.APPROVED,
+            schedule__hospital__affiliations__doctor=F("schedule__doctor"),
+            schedule__hospital__affiliations__is_active=True,
+        )
+        .filter(Q(schedule__valid_until__isnull=True) | Q(schedule__valid_until__gte=start_date))
+        .select_related("schedule__hospital")
+        .distinct()
+    )
+    by_doctor: dict[int, list] = {}
+    for schedule_range in ranges:
+        by_doctor.setdefault(schedule_range.schedule.doctor_id, []).append(schedule_range)
+    if not by_doctor:
+        return {doctor.pk: None for doctor in doctors}
+    time_off: dict[int, list] = {}
+    scheduled = list(by_doctor)
+    for doctor_id, start, end, hospital_id in TimeOff.objects.filter(
+        doctor__in=scheduled, start_at__lt=window_end, end_at__gt=window_start
+    ).values_list("doctor_id", "start_at", "end_at", "hospital_id"):
+        time_off.setdefault(doctor_id, []).append((start, end, hospital_id))
+    busy: dict[int, list] = {}
+    for doctor_id, start, end in (
+        overlapping(active_appointments().filter(doctor__in=scheduled), window_start, window_end)
+        .filter(start_at__gte=window_start - datetime.timedelta(days=1))
+        .values_list("doctor_id", "start_at", "end_at")
+    ):
+        busy.setdefault(doctor_id, []).append((start, end))
+    days = days_between(start_date, end_date)
+    result: dict[int, Slot | None] = {}
+    for doctor in doctors:
+        if doctor.pk not in by_doctor:
+            result[doctor.pk] = None
+            continue
+        slots = generate_slots(
+            ranges=by_doctor[doctor.pk], days=days, busy=busy.get(doctor.pk, []),
+            time_off=time_off.get(doctor.pk, []), earliest=earliest, latest=latest,
+        )  # fmt: skip
+        result[doctor.pk] = slots[0] if slots else next_free_slot(doctor)
+    return result
 
 
 def nearest_free_slots(

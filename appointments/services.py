@@ -1,6 +1,7 @@
 """Every change to an appointment goes through here: status transitions with their history."""
 
 import datetime
+import logging
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -35,6 +36,7 @@ from notifications.services import notify
 from patients.models import PatientProfile
 
 Status = Appointment.Status
+logger = logging.getLogger(__name__)
 
 
 class AppointmentError(Exception):
@@ -191,11 +193,16 @@ def _integrity_to_domain(*, patient, doctor, hospital, mode, start_at, end_at, i
     return _slot_taken(doctor=doctor, hospital=hospital, mode=mode, start_at=start_at)
 
 
-def _notify_other_party(*, actor: User, appointment: Appointment, kind: str, title: str, body: str) -> None:
+def _notify_other_party(
+    *, actor: User, appointment: Appointment, kind: str, title: str, body: str, patient_kind: str | None = None
+) -> None:
+    """Tell the patient and the doctor, except whoever made the change (rows now, delivery after commit)."""
     url = reverse("appointments:detail", args=[appointment.pk])
     for recipient in (appointment.patient.user, appointment.doctor.user):
         if recipient.pk != actor.pk:
-            notify(recipient=recipient, kind=kind, title=title, body=body, url=url)
+            is_patient = recipient.pk == appointment.patient.user_id
+            notify(recipient=recipient, kind=(patient_kind if is_patient else None) or kind, title=title, body=body,
+                   url=url)  # fmt: skip
 
 
 def describe_time(appointment: Appointment) -> str:
@@ -227,12 +234,14 @@ def appointment_book(
                 mode=mode, reason=reason.strip()[:300], booked_by=actor,
             )  # fmt: skip
     except IntegrityError:
+        logger.info("Booking race lost: doctor %s at %s", doctor.pk, slot.start_at)
         raise _integrity_to_domain(
             patient=patient, doctor=doctor, hospital=hospital, mode=mode, start_at=slot.start_at, end_at=slot.end_at
         ) from None
     record_event(appointment=appointment, from_status="", actor=actor, note="Booked")
     _notify_other_party(
         actor=actor, appointment=appointment, kind=Notification.Kind.APPOINTMENT_BOOKED,
+        patient_kind=Notification.Kind.APPOINTMENT_CONFIRMED,  # booked for them by the front desk
         title=f"Appointment booked: {describe_time(appointment)}",
         body=f"{patient.user.full_name} with {doctor.display_name} at {hospital.name}"
         f" ({appointment.get_mode_display().lower()}).",
@@ -254,9 +263,11 @@ def appointment_reschedule(
     locked = (
         Appointment.objects.select_for_update().select_related("patient__user", "doctor__user").get(pk=appointment.pk)
     )
-    locked.hospital = hospital or Hospital.objects.get(pk=locked.hospital_id)
     if not can_change_booking(actor, locked):
         raise PermissionDenied("You cannot reschedule this appointment.")
+    locked.hospital = hospital or Hospital.objects.get(pk=locked.hospital_id)
+    if not can_change_booking(actor, locked):  # the front desk moves visits only within its own hospital
+        raise PermissionDenied("You cannot move this appointment to that hospital.")
     if locked.status != Status.BOOKED:
         raise AppointmentError(f"An appointment that is {locked.get_status_display().lower()} cannot be moved.")
     if locked.start_at <= timezone.now():

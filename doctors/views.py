@@ -13,7 +13,13 @@ from accounts.models import User
 from accounts.roles import role_required
 from appointments.forms import place_value
 from appointments.models import Appointment
-from appointments.selectors import available_slots, doctor_appointments_between, next_free_slot
+from appointments.selectors import (
+    available_slots,
+    average_rating,
+    doctor_appointments_between,
+    next_free_slot,
+    next_free_slots,
+)
 from appointments.services import visit_actions
 from doctors import selectors
 from doctors.forms import DirectoryFilterForm, DoctorProfileForm, FeeForm, LeaveForm, LinkHospitalForm
@@ -70,10 +76,14 @@ def directory(request):
     page = paginator.get_page(request.GET.get("page"))
     query_without_page = request.GET.copy()
     query_without_page.pop("page", None)
+    doctors = list(page.object_list)
+    next_slots = next_free_slots(doctors)  # appointments app: three queries for the whole page
+    for doctor in doctors:
+        doctor.next_free_slot = next_slots.get(doctor.pk)
     context = {
         "form": form,
         "page": page,
-        "doctors": page.object_list,
+        "doctors": doctors,
         "filtered": any(filters.values()),
         "query_string": query_without_page.urlencode(),
     }
@@ -107,7 +117,12 @@ def detail(request, pk: int):
     if doctor is None:
         raise Http404("No such doctor.")
     bookable_slots, next_slot = _bookable_slots(doctor)
-    context = {"doctor": doctor, "bookable_slots": bookable_slots, "next_slot": next_slot}
+    context = {
+        "doctor": doctor,
+        "bookable_slots": bookable_slots,
+        "next_slot": next_slot,
+        "rating": average_rating(doctor),
+    }
     return render(request, "doctors/detail.html", context)
 
 

@@ -23,6 +23,7 @@ from appointments.services import (
 )
 from appointments.tests.conftest import IN_PERSON, VIDEO
 from appointments.tests.factories import AppointmentFactory
+from hospitals.tests.factories import AffiliationFactory
 from notifications.models import Notification
 from patients.tests.factories import PatientFactory
 
@@ -56,7 +57,10 @@ def test_booking_a_free_slot(book, at, working_doctor, patient):
 def test_front_desk_booking_tells_patient_and_doctor(book, at, staff, patient, working_doctor):
     book(at("10:00"), actor=staff)
 
-    assert set(Notification.objects.values_list("recipient", flat=True)) == {patient.user.pk, working_doctor.user.pk}
+    assert set(Notification.objects.values_list("recipient", "kind")) == {
+        (patient.user.pk, Notification.Kind.APPOINTMENT_CONFIRMED),
+        (working_doctor.user.pk, Notification.Kind.APPOINTMENT_BOOKED),
+    }
 
 
 @pytest.mark.parametrize("time", ["10:15", "13:00", "13:30", "18:00", "08:30"])
@@ -331,3 +335,15 @@ def test_a_competing_insert_during_booking_becomes_slot_taken_and_the_outer_tran
         assert at("09:30") in [slot.start_at for slot in error.value.alternatives]
     rival_thread.join(10)
     assert Appointment.objects.filter(status=Status.BOOKED).count() == 1
+
+
+def test_front_desk_moves_visits_only_within_its_hospital(book, at, staff, working_doctor, other_hospital,
+                                                         make_schedule):  # fmt: skip
+    AffiliationFactory(doctor=working_doctor, hospital=other_hospital)
+    make_schedule(working_doctor, other_hospital, [(range(7), "00:00", "02:00")])
+    appointment = book(at("09:00"))
+
+    with pytest.raises(PermissionDenied):
+        appointment_reschedule(actor=staff, appointment=appointment, start_at=at("00:30", place=other_hospital),
+                               hospital=other_hospital)  # fmt: skip
+    assert appointment_reschedule(actor=staff, appointment=appointment, start_at=at("11:00")).start_at == at("11:00")

@@ -10,7 +10,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from appointments.models import Appointment, TimeOff
-from appointments.selectors import available_slots, next_free_slot
+from appointments.selectors import available_slots, next_free_slot, next_free_slots
 from appointments.services import time_off_add
 from appointments.slots import range_slots
 from appointments.tests.conftest import EVERY_DAY, IN_PERSON, VIDEO
@@ -272,3 +272,24 @@ def test_property_slots_are_real_half_hours_on_the_wall_clock_grid(zone, day, st
     next_midnight = datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time(0), tzinfo=tz)
     if midnight.utcoffset() == next_midnight.utcoffset():  # no transition that day: every grid slot is there
         assert len(slots) == max(0, (end_minute - start_minute) // 30)
+
+
+def test_next_free_slots_for_a_directory_in_constant_queries(hospital, make_schedule, day, at,
+                                                             django_assert_max_num_queries):  # fmt: skip
+    doctors = []
+    for index in range(6):
+        doctor = DoctorFactory()
+        AffiliationFactory(doctor=doctor, hospital=hospital)
+        if index < 5:
+            make_schedule(doctor, hospital, [(day.weekday(), f"{9 + index:02d}:00", f"{10 + index:02d}:00")])
+        doctors.append(doctor)
+    AppointmentFactory(doctor=doctors[0], hospital=hospital, start_at=at("09:00"), end_at=at("09:30"))
+    doctors[1].affiliations.update(is_active=False)
+
+    with django_assert_max_num_queries(3):
+        result = next_free_slots(doctors[:1] + doctors[2:])
+    assert result[doctors[0].pk].start_at == at("09:30")
+    assert result[doctors[2].pk].start_at == at("11:00")
+    assert result[doctors[5].pk] is None
+    assert next_free_slots(doctors[1:2]) == {doctors[1].pk: None}
+    assert result[doctors[3].pk] == next_free_slot(doctors[3])

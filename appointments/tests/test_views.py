@@ -340,3 +340,51 @@ def test_booking_page_query_budget(client_for, patient, working_doctor, hospital
     with django_assert_max_num_queries(12):
         response = client.get(reverse("appointments:book", args=[working_doctor.pk]))
     assert response.status_code == 200
+
+
+def test_doctor_page_and_directory_show_next_free_slot_and_average_rating(client, working_doctor, hospital, patient,
+                                                                         day):  # fmt: skip
+    from appointments.models import AppointmentRating
+
+    past = AppointmentFactory(doctor=working_doctor, hospital=hospital, patient=patient, status=Status.COMPLETED,
+                              start_at=datetime.datetime(2026, 1, 5, 4, 0, tzinfo=datetime.UTC))  # fmt: skip
+    AppointmentRating.objects.create(appointment=past, doctor=working_doctor, score=4)
+
+    page = client.get(reverse("doctors:detail", args=[working_doctor.pk])).content.decode()
+    directory = client.get(reverse("doctors:directory")).content.decode()
+
+    assert "Next free slot:" in page and "(Asia/Kolkata)" in page
+    assert "<strong>4.0</strong> out of 5" in page and "1 rating from patients" in page
+    assert reverse("appointments:book", args=[working_doctor.pk]) in page
+    assert "Next free:" in directory and "(Asia/Kolkata)" in directory
+
+
+def test_hospital_admin_does_not_see_the_reason_for_the_visit(client_for, hospital_admin, staff, appointment):
+    url = reverse("appointments:detail", args=[appointment.pk])
+    assert "Check-up" not in client_for(hospital_admin).get(url).content.decode()
+    assert "Check-up" in client_for(staff).get(url).content.decode()
+
+
+def test_doctor_adds_hours_through_the_schedule_page(client_for, doctor, hospital, other_hospital, day):
+    client = client_for(doctor.user)
+    data = {"hospital": hospital.pk, "weekdays": [day.weekday()], "start_time": "08:00", "end_time": "09:00",
+            "mode": "video"}  # fmt: skip
+    assert client.post(reverse("appointments:schedule"), data).status_code == 302
+    assert ScheduleRange.objects.filter(schedule__doctor=doctor, mode="video", weekday=day.weekday()).exists()
+
+    forged = client.post(reverse("appointments:schedule"), {**data, "hospital": other_hospital.pk})
+    assert forged.status_code == 400 and ScheduleRange.objects.count() == 1
+
+
+def test_time_off_with_bookings_asks_to_keep_or_cancel(client_for, working_doctor, appointment, day, patient):
+    client = client_for(working_doctor.user)
+    response = client.post(
+        reverse("appointments:time_off"),
+        {"hospital": "", "first_day": day.isoformat(), "last_day": day.isoformat(), "kind": "conference"},
+    )
+    detail = client.get(response["Location"]).content.decode()
+    assert "Pat Kumar" in detail and "Cancel selected appointments" in detail
+
+    client.post(response["Location"], {"appointment": [appointment.pk], "reason": "At a congress"})
+    appointment.refresh_from_db()
+    assert (appointment.status, appointment.cancellation_reason) == (Status.CANCELLED, "At a congress")
