@@ -301,6 +301,9 @@ CELERY_BEAT_SCHEDULE["send-due-reminders"] = {
     "schedule": 60.0,
     "options": {"queue": NOTIFICATIONS_QUEUE, "expires": 55},
 }
+# Embedded mode (in-memory channel layer): sockets also check the inbox this often, so notifications
+# recorded by another process (cron's send_due_reminders) still reach open tabs.
+NOTIFICATIONS_EMBEDDED_POLL_SECONDS = float(os.environ.get("NOTIFICATIONS_EMBEDDED_POLL_SECONDS", "3"))
 # Presence: tabs send a heartbeat every PRESENCE_HEARTBEAT_SECONDS; a tab silent for
 # PRESENCE_TTL_SECONDS counts as gone (a crashed browser goes offline within a minute).
 PRESENCE_HEARTBEAT_SECONDS = int(os.environ.get("PRESENCE_HEARTBEAT_SECONDS", "20"))

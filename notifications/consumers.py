@@ -1,10 +1,17 @@
 """Websockets. The database is the truth: sockets only carry small "something changed" messages and
 the page re-reads what it shows over HTTP."""
 
+import asyncio
+import contextlib
+
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.layers import InMemoryChannelLayer
+from django.conf import settings
+from django.db.models import Count, Max, Q
 
 from doctors.models import DoctorProfile
+from notifications.models import Notification
 from notifications.presence import PRESENCE_GROUP, presence_leave, presence_sweep, presence_touch
 from notifications.services import user_group_name
 
@@ -14,6 +21,14 @@ CLOSE_NOT_LOGGED_IN = 4401
 
 def _doctor_id_of(user) -> int | None:
     return DoctorProfile.objects.filter(user=user).values_list("pk", flat=True).first()
+
+
+def _inbox_state(user_id: int) -> tuple:
+    return tuple(
+        Notification.objects.filter(recipient_id=user_id)
+        .aggregate(latest=Max("id"), unread=Count("id", filter=Q(read_at__isnull=True)))
+        .values()
+    )
 
 
 class PresencePushMixin:
@@ -33,6 +48,7 @@ class NotificationConsumer(PresencePushMixin, AsyncJsonWebsocketConsumer):
 
     doctor_id: int | None = None
     group: str | None = None
+    watcher: asyncio.Task | None = None
 
     async def connect(self):
         user = self.scope.get("user")
@@ -47,8 +63,26 @@ class NotificationConsumer(PresencePushMixin, AsyncJsonWebsocketConsumer):
         self.doctor_id = await database_sync_to_async(_doctor_id_of)(user)
         if self.doctor_id is not None:
             await self._touch()
+        if isinstance(self.channel_layer, InMemoryChannelLayer):
+            self.watcher = asyncio.create_task(self._watch_inbox(user.pk))
+
+    async def _watch_inbox(self, user_id: int) -> None:
+        """Embedded mode only (no Redis): the in-memory channel layer cannot hear notifications recorded
+        by another process (`manage.py send_due_reminders` from cron, a second server), so the socket
+        also looks at the user's inbox every few seconds and pokes the tab when it changed."""
+        state = await database_sync_to_async(_inbox_state)(user_id)
+        while True:
+            await asyncio.sleep(settings.NOTIFICATIONS_EMBEDDED_POLL_SECONDS)
+            current = await database_sync_to_async(_inbox_state)(user_id)
+            if current != state:
+                state = current
+                await self.send_json({"type": "poke"})
 
     async def disconnect(self, code):
+        if self.watcher is not None:
+            self.watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.watcher
         if self.group:
             await self.channel_layer.group_discard(self.group, self.channel_name)
         if self.doctor_id is not None:

@@ -1,4 +1,5 @@
 import datetime
+from concurrent.futures import ThreadPoolExecutor
 
 from django.db import transaction
 from django.utils import timezone
@@ -25,3 +26,11 @@ def book(*, patient, doctor, hospital, start_at=None, mode=Appointment.Mode.IN_P
             url="/dashboard/",
         )
     return appointment
+
+
+def in_fresh_thread(fn, *args, **kwargs):
+    """Run `fn` in a new thread and return its result. Playwright's sync API keeps an event loop
+    running in the test thread for the whole session once a browser test has run, and asgiref
+    refuses async_to_sync (websocket pokes, consumer scenarios) in a thread with a running loop."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(fn, *args, **kwargs).result()

@@ -1,5 +1,6 @@
 """The websocket consumers, through the real ASGI stack (origin check + session auth)."""
 
+import asyncio
 import copy
 import uuid
 
@@ -15,6 +16,7 @@ from notifications.consumers import CLOSE_NOT_LOGGED_IN
 from notifications.models import Notification
 from notifications.presence import is_online
 from notifications.services import notify
+from notifications.tests.helpers import in_fresh_thread
 
 ORIGIN = (b"origin", b"http://testserver")
 
@@ -53,7 +55,7 @@ def test_anonymous_visitor_is_refused_with_a_close_code(transactional_db):
         assert closed == {"type": "websocket.close", "code": CLOSE_NOT_LOGGED_IN}
         await socket.disconnect()
 
-    async_to_sync(scenario)()
+    in_fresh_thread(async_to_sync(scenario))
 
 
 def test_a_foreign_origin_is_refused_even_with_a_valid_session(transactional_db, patient):
@@ -66,7 +68,7 @@ def test_a_foreign_origin_is_refused_even_with_a_valid_session(transactional_db,
         connected, _ = await socket.connect()
         assert not connected
 
-    async_to_sync(scenario)()
+    in_fresh_thread(async_to_sync(scenario))
 
 
 def test_a_user_receives_their_own_pokes_and_never_another_users(transactional_db, patient, other_patient):
@@ -86,7 +88,7 @@ def test_a_user_receives_their_own_pokes_and_never_another_users(transactional_d
         await mine.disconnect()
         await theirs.disconnect()
 
-    async_to_sync(scenario)()
+    in_fresh_thread(async_to_sync(scenario))
 
 
 def test_a_rolled_back_notification_pokes_nobody(transactional_db, patient):
@@ -103,7 +105,7 @@ def test_a_rolled_back_notification_pokes_nobody(transactional_db, patient):
         assert await socket.receive_nothing(timeout=0.5)
         await socket.disconnect()
 
-    async_to_sync(scenario)()
+    in_fresh_thread(async_to_sync(scenario))
 
 
 def test_doctor_presence_follows_their_tabs_and_is_pushed_to_watchers(transactional_db, doctor, patient):
@@ -135,4 +137,25 @@ def test_doctor_presence_follows_their_tabs_and_is_pushed_to_watchers(transactio
         await patient_tab.disconnect()
         await watcher.disconnect()
 
-    async_to_sync(scenario)()
+    in_fresh_thread(async_to_sync(scenario))
+
+
+def test_embedded_mode_hears_notifications_recorded_by_another_process(transactional_db, settings, patient):
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    settings.NOTIFICATIONS_EMBEDDED_POLL_SECONDS = 0.2
+
+    @database_sync_to_async
+    def record_elsewhere():
+        # As `manage.py send_due_reminders` run from cron does: its in-memory poke reaches nobody here.
+        Notification.objects.create(recipient=patient.user, kind=Notification.Kind.ACCOUNT, title="From cron")
+
+    async def scenario():
+        socket = _socket("/ws/notifications/", ORIGIN, _cookie_for(patient.user))
+        assert (await socket.connect())[0]
+        await asyncio.sleep(0.3)
+        assert await socket.receive_nothing(timeout=0.3)  # nothing changed, nothing sent
+        await record_elsewhere()
+        assert await socket.receive_json_from(timeout=3) == {"type": "poke"}
+        await socket.disconnect()
+
+    in_fresh_thread(async_to_sync(scenario))
