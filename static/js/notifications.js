@@ -120,7 +120,8 @@ function connect() {
       return;
     }
     if (message.type === "poke") {
-      document.dispatchEvent(new CustomEvent("hms:poke", { detail: { receivedAt: Date.now() } }));
+      const receivedAt = performance.timeOrigin + performance.now();
+      document.dispatchEvent(new CustomEvent("hms:poke", { detail: { receivedAt } }));
       refresh();
     }
   });
@@ -135,7 +136,5 @@ function connect() {
   });
 }
 
-if (bell && bell.dataset.summaryUrl && "WebSocket" in window) {
-  refresh();
-  connect();
-}
+// The page arrives with the count rendered; the socket's "open" re-reads (and sets the toast baseline).
+if (bell && bell.dataset.summaryUrl && "WebSocket" in window) connect();
