@@ -39,6 +39,7 @@ def summary(request):
         {
             "id": n.pk,
             "kind": n.kind,
+            "kind_label": n.get_kind_display(),
             "title": n.title,
             "body": n.body,
             "url": n.url,

@@ -34,3 +34,22 @@ def in_fresh_thread(fn, *args, **kwargs):
     refuses async_to_sync (websocket pokes, consumer scenarios) in a thread with a running loop."""
     with ThreadPoolExecutor(max_workers=1) as pool:
         return pool.submit(fn, *args, **kwargs).result()
+
+
+def book_through_service(*, patient, doctor, hospital, days_ahead: int = 3, hour: int = 10) -> Appointment:
+    """A real booking by the patient through the booking service (the doctor works 09:00-17:00 daily)."""
+    from appointments.models import ScheduleRange, WeeklySchedule
+    from appointments.services import appointment_book
+
+    if not WeeklySchedule.objects.filter(doctor=doctor, hospital=hospital).exists():
+        schedule = WeeklySchedule.objects.create(doctor=doctor, hospital=hospital, valid_from=datetime.date(2000, 1, 1))
+        for weekday in range(7):
+            ScheduleRange.objects.create(
+                schedule=schedule, weekday=weekday, start_time=datetime.time(9), end_time=datetime.time(17)
+            )
+    day = timezone.now().astimezone(hospital.tz).date() + datetime.timedelta(days=days_ahead)
+    start_at = datetime.datetime.combine(day, datetime.time(hour), tzinfo=hospital.tz)
+    return appointment_book(
+        actor=patient.user, patient=patient, doctor=doctor, hospital=hospital, start_at=start_at,
+        mode=Appointment.Mode.IN_PERSON,
+    )  # fmt: skip

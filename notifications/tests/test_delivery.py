@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from notifications.models import Delivery, DeliveryAttempt, Notification, NotificationPreference, ReminderSent
 from notifications.tasks import deliver_notification, send_due_reminders
-from notifications.tests.helpers import book
+from notifications.tests.helpers import book, book_through_service
 
 
 @pytest.fixture
@@ -21,18 +21,20 @@ def sentinel(db):
 
 
 def test_booking_sends_the_doctor_exactly_one_email(delivery, sentinel, patient, doctor, hospital):
-    book(patient=patient, doctor=doctor, hospital=hospital)
+    appointment = book_through_service(patient=patient, doctor=doctor, hospital=hospital)
 
     [message] = delivery.wait_for_emails(1, to=doctor.user.email)
-    assert message["Subject"].startswith("HMS: New appointment: Pat Kumar at ")
+    assert message["Subject"].startswith("HMS: Appointment booked: ")
+    assert message["Subject"].endswith("10:00 (Asia/Kolkata)")
     parts = {
         part.get_content_type(): part.get_payload(decode=True).decode()
         for part in message.walk()
         if not part.is_multipart()
     }
-    assert "New appointment: Pat Kumar" in parts["text/plain"]
-    assert "<h1>New appointment: Pat Kumar" in parts["text/html"]
-    assert "http://127.0.0.1:8000/dashboard/" in parts["text/plain"]
+    assert "Pat Kumar with Dr Asha Rao at City Care" in parts["text/plain"]
+    assert "<h1>Appointment booked: " in parts["text/html"]
+    link = f"http://127.0.0.1:8000/appointments/{appointment.pk}/"
+    assert link in parts["text/plain"] and f'href="{link}"' in parts["text/html"]
 
     # The broker delivers the same task again (a worker died after sending, before acking): no second e-mail.
     notification = Notification.objects.get(recipient=doctor.user)
@@ -53,7 +55,7 @@ def test_failing_twice_then_succeeding_sends_one_email_and_logs_three_attempts(
 ):
     delivery.outbox.fail_next(2)  # the mail server refuses the next two sessions (421)
 
-    book(patient=patient, doctor=doctor, hospital=hospital)
+    book_through_service(patient=patient, doctor=doctor, hospital=hospital)
 
     delivery.wait_for_emails(1, to=doctor.user.email)
     delivery.drain(sentinel)
@@ -69,7 +71,7 @@ def test_failing_twice_then_succeeding_sends_one_email_and_logs_three_attempts(
 def test_a_mail_server_that_never_recovers_gives_up_after_max_retries(delivery, settings, patient, doctor, hospital):
     delivery.outbox.fail_next(1000)
 
-    book(patient=patient, doctor=doctor, hospital=hospital)
+    book_through_service(patient=patient, doctor=doctor, hospital=hospital)
 
     max_retries = deliver_notification.max_retries
     record = Delivery.objects.filter(notification__recipient=doctor.user, channel="email")
@@ -85,8 +87,8 @@ def test_a_mail_server_that_never_recovers_gives_up_after_max_retries(delivery, 
 
 def test_a_rolled_back_booking_sends_nothing(delivery, sentinel, patient, doctor, hospital):
     with pytest.raises(RuntimeError), transaction.atomic():
-        book(patient=patient, doctor=doctor, hospital=hospital)
-        raise RuntimeError("the booking failed after the notification was recorded")
+        book_through_service(patient=patient, doctor=doctor, hospital=hospital)
+        raise RuntimeError("the request failed after the booking and its notification were recorded")
 
     delivery.drain(sentinel)
     assert delivery.outbox.to(doctor.user.email) == []
@@ -101,12 +103,12 @@ def test_email_switched_off_means_no_email_but_the_in_app_notification_is_there(
         user=doctor.user, kind=Notification.Kind.APPOINTMENT_BOOKED, email=False, sms=False
     )
 
-    book(patient=patient, doctor=doctor, hospital=hospital)
+    book_through_service(patient=patient, doctor=doctor, hospital=hospital)
 
     delivery.drain(sentinel)
     assert delivery.outbox.to(doctor.user.email) == []
     notification = Notification.objects.get(recipient=doctor.user)
-    assert notification.title.startswith("New appointment: Pat Kumar")
+    assert notification.title.startswith("Appointment booked: ")
     assert notification.read_at is None
 
 

@@ -49,7 +49,7 @@ def test_summary_gives_unread_count_and_latest_items(client_for, patient, other_
 
     assert data["unread"] == 3
     assert [item["title"] for item in data["items"]] == ["Third", "Second", "First"]
-    assert set(data["items"][0]) == {"id", "kind", "title", "body", "url", "read", "created_at"}
+    assert set(data["items"][0]) == {"id", "kind", "kind_label", "title", "body", "url", "read", "created_at"}
 
 
 def test_mark_one_read_by_post_with_csrf(patient):

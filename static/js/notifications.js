@@ -47,7 +47,7 @@ function showToast(item) {
   icon.setAttribute("aria-hidden", "true");
   const title = document.createElement("strong");
   title.className = "me-auto";
-  title.textContent = item.title;
+  title.textContent = item.kind_label || "Notification";
   const close = document.createElement("button");
   close.type = "button";
   close.className = "btn-close";
@@ -56,18 +56,20 @@ function showToast(item) {
   header.append(icon, title, close);
   toast.appendChild(header);
 
-  if (item.body || item.url) {
-    const body = document.createElement("div");
-    body.className = "toast-body";
-    if (item.body) body.append(document.createTextNode(item.body + " "));
-    if (item.url) {
-      const link = document.createElement("a");
-      link.href = item.url;
-      link.textContent = "Open";
-      body.appendChild(link);
-    }
-    toast.appendChild(body);
+  const body = document.createElement("div");
+  body.className = "toast-body";
+  const headline = document.createElement("div");
+  headline.className = "fw-semibold";
+  headline.textContent = item.title;
+  body.appendChild(headline);
+  if (item.body) body.append(document.createTextNode(item.body + " "));
+  if (item.url) {
+    const link = document.createElement("a");
+    link.href = item.url;
+    link.textContent = "Open";
+    body.appendChild(link);
   }
+  toast.appendChild(body);
   ensureToastContainer().appendChild(toast);
   if (window.bootstrap) {
     const instance = window.bootstrap.Toast.getOrCreateInstance(toast, { delay: 8000 });
