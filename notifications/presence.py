@@ -7,6 +7,7 @@ it never said goodbye. Functions return whether the doctor's online state change
 (the consumer) can push the change to the pages that show the doctor."""
 
 import time
+import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
@@ -26,15 +27,17 @@ def _locked(name: str) -> Iterator[None]:
     """A short cache lock (SET NX in Redis): the read-modify-write of one key by two tabs at once
     must not lose a connection."""
     lock = f"presence:lock:{name}"
+    token = uuid.uuid4().hex
     deadline = time.monotonic() + 2
-    while not cache.add(lock, 1, timeout=5):
+    while not cache.add(lock, token, timeout=5):
         if time.monotonic() > deadline:
             break  # a crashed holder: its lock expires anyway, go on rather than hang a socket
         time.sleep(0.01)
     try:
         yield
     finally:
-        cache.delete(lock)
+        if cache.get(lock) == token:  # never release another holder's lock
+            cache.delete(lock)
 
 
 def _live(connections: dict[str, float], now: float) -> dict[str, float]:

@@ -10,6 +10,8 @@ let lastSeenId = null;
 let attempts = 0;
 let heartbeat = null;
 let toastContainer = null;
+let leaving = false;
+let current = null;
 
 function socketUrl(path) {
   return `${window.location.protocol === "https:" ? "wss" : "ws"}://${window.location.host}${path}`;
@@ -106,6 +108,7 @@ async function refresh() {
 
 function connect() {
   const socket = new WebSocket(socketUrl("/ws/notifications/"));
+  current = socket;
   socket.addEventListener("open", () => {
     attempts = 0;
     bell.dataset.live = "1";
@@ -130,7 +133,7 @@ function connect() {
   socket.addEventListener("close", (event) => {
     bell.dataset.live = "0";
     window.clearInterval(heartbeat);
-    if (event.code === CLOSE_NOT_LOGGED_IN) return; // signed out: nothing to listen for
+    if (leaving || event.code === CLOSE_NOT_LOGGED_IN) return; // page closing, or signed out
     // Exponential backoff with jitter, so a restarted server is not hit by every tab at once.
     const delay = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** attempts) * (0.5 + Math.random() / 2);
     attempts += 1;
@@ -139,4 +142,17 @@ function connect() {
 }
 
 // The page arrives with the count rendered; the socket's "open" re-reads (and sets the toast baseline).
-if (bell && bell.dataset.summaryUrl && "WebSocket" in window) connect();
+if (bell && bell.dataset.summaryUrl && "WebSocket" in window) {
+  // Say goodbye cleanly when the tab closes or navigates, so the doctor's "online" ends at once.
+  window.addEventListener("pagehide", () => {
+    leaving = true;
+    if (current) current.close(1000);
+  });
+  window.addEventListener("pageshow", (event) => {
+    if (event.persisted) {
+      leaving = false;
+      connect(); // back from the back/forward cache
+    }
+  });
+  connect();
+}

@@ -5,6 +5,8 @@ const MAX_BACKOFF_MS = 30000;
 
 let attempts = 0;
 let heartbeat = null;
+let leaving = false;
+let current = null;
 
 function badges() {
   return Array.from(document.querySelectorAll("[data-presence-doctor]"));
@@ -41,6 +43,7 @@ async function reread() {
 function connect() {
   const scheme = window.location.protocol === "https:" ? "wss" : "ws";
   const socket = new WebSocket(`${scheme}://${window.location.host}/ws/presence/`);
+  current = socket;
   socket.addEventListener("open", () => {
     attempts = 0;
     document.body.dataset.presenceLive = "1";
@@ -61,10 +64,23 @@ function connect() {
   socket.addEventListener("close", () => {
     document.body.dataset.presenceLive = "0";
     window.clearInterval(heartbeat);
+    if (leaving) return;
     const delay = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** attempts) * (0.5 + Math.random() / 2);
     attempts += 1;
     window.setTimeout(connect, delay);
   });
 }
 
-if (badges().length && "WebSocket" in window) connect();
+if (badges().length && "WebSocket" in window) {
+  window.addEventListener("pagehide", () => {
+    leaving = true;
+    if (current) current.close(1000);
+  });
+  window.addEventListener("pageshow", (event) => {
+    if (event.persisted) {
+      leaving = false;
+      connect();
+    }
+  });
+  connect();
+}
