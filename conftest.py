@@ -29,37 +29,25 @@ def _private_files_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = settings.PRIVATE_FILES_ROOT
 
 
-def pytest_configure(config):
-    # PostgreSQL + Redis pass: the xdist workers share one Redis db. Give each its own cache key prefix
-    # and channel-layer prefix so one worker's cache reset or websocket groups never touch another's
-    # (a plain cache.clear() is FLUSHDB: it wiped the other worker's groups, presence, rate limits and
-    # Celery queue mid-test). The live Daphne server is forked later and inherits the prefixes.
-    from django.conf import settings
-
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    if settings.REDIS_URL:
-        settings.CACHES["default"]["KEY_PREFIX"] = f"test-{worker}"
-        settings.CHANNEL_LAYERS["default"].setdefault("CONFIG", {})["prefix"] = f"asgi-test-{worker}"
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    _clear_cache()
+    yield
+    _clear_cache()
 
 
 def _clear_cache() -> None:
     from django.conf import settings
     from django.core.cache import cache
 
-    if settings.REDIS_URL:
-        client = cache._cache.get_client(None, write=True)
-        keys = list(client.scan_iter(match=f"{settings.CACHES['default']['KEY_PREFIX']}:*", count=1000))
-        if keys:
-            client.delete(*keys)
-    else:
+    if not settings.REDIS_URL:
         cache.clear()
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    _clear_cache()
-    yield
-    _clear_cache()
+        return
+    # RedisCache.clear() is FLUSHDB: it would wipe the other test workers' keys, channel groups and
+    # Celery queues on the same Redis. Delete only this worker's keys (KEY_PREFIX, see settings).
+    client = cache._cache.get_client(write=True)
+    for key in client.scan_iter(match=cache.make_key("*"), count=1000):
+        client.delete(key)
 
 
 # --- personas ---------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from doctors.models import DoctorProfile
 from doctors.services import DoctorError, doctor_update_profile
 from hospitals.models import Affiliation
 from hospitals.services import AffiliationError, affiliation_create, affiliation_end, affiliation_set_fee
+from prescriptions.selectors import consultations_waiting_for
 
 DIRECTORY_PAGE_SIZE = 12
 
@@ -43,6 +44,7 @@ def dashboard(request):
         "specializations": profile.specializations.all(),
         "affiliations": selectors.active_affiliations_of(profile),
         "upcoming": upcoming,
+        "waiting": consultations_waiting_for(request.user),
     }
     return render(request, "doctors/dashboard.html", context)
 
