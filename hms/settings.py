@@ -157,7 +157,7 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE = {}
+CELERY_BEAT_SCHEDULE = {}  # filled in by the features below (see "notifications")
 
 # --- auth --------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -286,6 +286,42 @@ LOGGING = {
 SLOT_MINUTES = int(os.environ.get("SLOT_MINUTES", "30"))
 BOOKING_MIN_LEAD_MINUTES = int(os.environ.get("BOOKING_MIN_LEAD_MINUTES", "60"))
 BOOKING_HORIZON_DAYS = int(os.environ.get("BOOKING_HORIZON_DAYS", "60"))
+
+# --- notifications, delivery, reminders, presence (issue 6) ------------------------------------
+# Absolute links in e-mails and SMS.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Any Django e-mail backend by environment (tests and the worker use a file or SMTP outbox).
+if os.environ.get("EMAIL_BACKEND"):
+    EMAIL_BACKEND = os.environ["EMAIL_BACKEND"]
+    EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", "")
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
+# SMS provider: the log backend by default; the Twilio-compatible adapter when SMS_BACKEND says so.
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "notifications.sms.LogSmsBackend")
+SMS_API_BASE_URL = os.environ.get("SMS_API_BASE_URL", "https://api.twilio.com")
+SMS_ACCOUNT_SID = os.environ.get("SMS_ACCOUNT_SID", "")
+SMS_AUTH_TOKEN = os.environ.get("SMS_AUTH_TOKEN", "")
+SMS_FROM_NUMBER = os.environ.get("SMS_FROM_NUMBER", "")
+SMS_TIMEOUT = int(os.environ.get("SMS_TIMEOUT", "10"))
+# Delivery tasks: queue, retries with exponential backoff (base * 2**retry seconds, capped).
+NOTIFICATIONS_QUEUE = os.environ.get("NOTIFICATIONS_QUEUE", "celery")
+NOTIFICATIONS_MAX_RETRIES = int(os.environ.get("NOTIFICATIONS_MAX_RETRIES", "5"))
+NOTIFICATIONS_RETRY_BASE_SECONDS = float(os.environ.get("NOTIFICATIONS_RETRY_BASE_SECONDS", "30"))
+NOTIFICATIONS_RETRY_MAX_SECONDS = float(os.environ.get("NOTIFICATIONS_RETRY_MAX_SECONDS", "3600"))
+# Reminders before an appointment, in minutes (defaults: 24 hours and 15 minutes).
+REMINDER_DAY_BEFORE_MINUTES = int(os.environ.get("REMINDER_DAY_BEFORE_MINUTES", str(24 * 60)))
+REMINDER_SHORTLY_BEFORE_MINUTES = int(os.environ.get("REMINDER_SHORTLY_BEFORE_MINUTES", "15"))
+CELERY_BEAT_SCHEDULE["send-due-reminders"] = {
+    "task": "notifications.tasks.send_due_reminders",
+    "schedule": 60.0,
+    "options": {"queue": NOTIFICATIONS_QUEUE, "expires": 55},
+}
+# Embedded mode (in-memory channel layer): sockets also check the inbox this often, so notifications
+# recorded by another process (cron's send_due_reminders) still reach open tabs.
+NOTIFICATIONS_EMBEDDED_POLL_SECONDS = float(os.environ.get("NOTIFICATIONS_EMBEDDED_POLL_SECONDS", "3"))
+# Presence: tabs send a heartbeat every PRESENCE_HEARTBEAT_SECONDS; a tab silent for
+# PRESENCE_TTL_SECONDS counts as gone (a crashed browser goes offline within a minute).
+PRESENCE_HEARTBEAT_SECONDS = int(os.environ.get("PRESENCE_HEARTBEAT_SECONDS", "20"))
+PRESENCE_TTL_SECONDS = int(os.environ.get("PRESENCE_TTL_SECONDS", "45"))
 
 # --- medical records (issue 5) -------------------------------------------------------------------
 # Largest clinical upload (PDF, PNG, JPEG, DICOM) accepted into a patient's record.

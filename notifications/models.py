@@ -29,3 +29,95 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} → {self.recipient}"
+
+
+class Channel(models.TextChoices):
+    """Where a notification can go. In-app is the Notification row itself and is always on."""
+
+    EMAIL = "email", "E-mail"
+    SMS = "sms", "SMS"
+
+
+class NotificationPreference(models.Model):
+    """A user's choice of outside channels for one kind of notification. No row = the defaults
+    (e-mail on, SMS off)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_prefs")
+    kind = models.CharField(max_length=40, choices=Notification.Kind.choices)
+    email = models.BooleanField(default=True)
+    sms = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "kind"], name="one_preference_per_user_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.kind}"
+
+
+class Delivery(models.Model):
+    """The idempotency key of outside delivery: one row per (notification, channel). A retried or
+    re-delivered task finds the row already sent and does nothing."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed (will retry)"
+        GAVE_UP = "gave_up", "Gave up"
+
+    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="deliveries")
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    destination = models.CharField(max_length=254, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "deliveries"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["notification", "channel"], name="one_delivery_per_notification_channel")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} for notification {self.notification_id}: {self.status}"
+
+
+class DeliveryAttempt(models.Model):
+    """The delivery log: one row per try, kept for the super admin (Django admin)."""
+
+    class Outcome(models.TextChoices):
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+        GAVE_UP = "gave_up", "Gave up"
+
+    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="log")
+    number = models.PositiveSmallIntegerField()
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["delivery_id", "number", "id"]
+
+    def __str__(self) -> str:
+        return f"attempt {self.number}: {self.outcome}"
+
+
+class ReminderSent(models.Model):
+    """Reminder bookkeeping lives here (not on Appointment): the unique constraint makes
+    'send each reminder once' hold even when two reminder runs overlap."""
+
+    class Kind(models.TextChoices):
+        DAY_BEFORE = "day_before", "Day before"
+        SHORTLY_BEFORE = "shortly_before", "Shortly before"
+
+    appointment = models.ForeignKey("appointments.Appointment", on_delete=models.CASCADE, related_name="reminders")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["appointment", "kind"], name="one_reminder_per_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} reminder for appointment {self.appointment_id}"

@@ -1,9 +1,32 @@
+"""Every write about notifications: recording them, reading them, preferences, outside delivery
+(e-mail / SMS, run by Celery tasks) and appointment reminders."""
+
+import datetime
+import logging
+from collections.abc import Iterable
+
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
-from django.db import transaction
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.db.models import DateTimeField, ExpressionWrapper, F
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 
 from accounts.models import User
-from notifications.models import Notification
+from appointments.models import Appointment
+from notifications.models import Channel, Delivery, DeliveryAttempt, Notification, NotificationPreference, ReminderSent
+from notifications.sms import get_sms_backend
+
+logger = logging.getLogger("hms.notifications")
+
+Kind = Notification.Kind
+
+
+class NotificationError(Exception):
+    """A rule refused the change; the message is shown to the user as it is."""
 
 
 def user_group_name(user_id: int) -> str:
@@ -17,9 +40,251 @@ def _poke(user_id: int) -> None:
         async_to_sync(layer.group_send)(user_group_name(user_id), {"type": "notification.poke"})
 
 
+# --- preferences ---------------------------------------------------------------------------------
+
+
+def preference_choices(user: User) -> dict[str, dict[str, bool]]:
+    """{kind: {"email": bool, "sms": bool}} for every kind; kinds without a saved row get the defaults."""
+    saved = {p.kind: p for p in NotificationPreference.objects.filter(user=user)}
+    choices = {}
+    for kind in Kind.values:
+        pref = saved.get(kind)
+        choices[kind] = {"email": pref.email if pref else True, "sms": pref.sms if pref else False}
+    return choices
+
+
+def delivery_channels(*, recipient: User, kind: str) -> list[str]:
+    """The outside channels this notification goes to (in-app always happens: it is the row itself)."""
+    pref = NotificationPreference.objects.filter(user=recipient, kind=kind).first()
+    channels = []
+    if (pref.email if pref else True) and recipient.email:
+        channels.append(Channel.EMAIL)
+    if (pref.sms if pref else False) and recipient.phone:
+        channels.append(Channel.SMS)
+    return channels
+
+
+@transaction.atomic
+def preferences_update(*, actor: User, choices: dict[str, dict[str, bool]]) -> None:
+    """Save the actor's channel choices. SMS cannot be switched on without a phone number."""
+    unknown = set(choices) - set(Kind.values)
+    if unknown:
+        raise NotificationError("Unknown kind of notification.")
+    if not actor.phone and any(choice.get("sms") for choice in choices.values()):
+        raise NotificationError("Add a phone number to your profile before switching on SMS.")
+    for kind, choice in choices.items():
+        NotificationPreference.objects.update_or_create(
+            user=actor, kind=kind, defaults={"email": bool(choice.get("email")), "sms": bool(choice.get("sms"))}
+        )
+
+
+# --- recording and reading -----------------------------------------------------------------------
+
+
+def _enqueue_deliveries(notification_id: int, channels: Iterable[str]) -> None:
+    from notifications.tasks import deliver_notification
+
+    for channel in channels:
+        deliver_notification.apply_async((notification_id, channel), queue=settings.NOTIFICATIONS_QUEUE)
+
+
 def notify(*, recipient: User, kind: str, title: str, body: str = "", url: str = "") -> Notification:
-    """Record a notification. Delivery (websocket poke) happens only once the caller's transaction commits,
-    so a rolled-back booking tells nobody anything."""
+    """Record a notification. Delivery (websocket poke, e-mail / SMS tasks per the recipient's
+    preferences) happens only once the caller's transaction commits, so a rolled-back booking tells
+    nobody anything."""
     notification = Notification.objects.create(recipient=recipient, kind=kind, title=title, body=body, url=url)
-    transaction.on_commit(lambda: _poke(recipient.pk))
+    channels = delivery_channels(recipient=recipient, kind=kind)
+    transaction.on_commit(lambda: _poke(recipient.pk), robust=True)
+    if channels:
+        # robust: a broker outage must not turn the user's committed booking into an error page.
+        transaction.on_commit(lambda: _enqueue_deliveries(notification.pk, channels), robust=True)
     return notification
+
+
+def notification_mark_read(*, actor: User, notification: Notification) -> Notification:
+    if notification.recipient_id != actor.pk:
+        raise NotificationError("This notification is not yours.")
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+        # The user's other tabs update their bell too.
+        transaction.on_commit(lambda: _poke(actor.pk), robust=True)
+    return notification
+
+
+def notifications_mark_all_read(*, actor: User) -> int:
+    count = Notification.objects.filter(recipient=actor, read_at__isnull=True).update(read_at=timezone.now())
+    if count:
+        transaction.on_commit(lambda: _poke(actor.pk), robust=True)
+    return count
+
+
+# --- outside delivery (called by the Celery task) -----------------------------------------------
+
+
+def absolute_url(path: str) -> str:
+    if not path or path.startswith(("http://", "https://")):
+        return path
+    return f"{settings.SITE_URL}{path}"
+
+
+def _send_email(notification: Notification) -> str:
+    context = {"notification": notification, "link": absolute_url(notification.url), "user": notification.recipient}
+    message = EmailMultiAlternatives(
+        subject=f"HMS: {notification.title}",
+        body=render_to_string("notifications/email/notification.txt", context),
+        to=[notification.recipient.email],
+    )
+    message.attach_alternative(render_to_string("notifications/email/notification.html", context), "text/html")
+    message.send(fail_silently=False)
+    return notification.recipient.email
+
+
+def _send_sms(notification: Notification) -> str:
+    phone = notification.recipient.phone
+    if not phone:
+        raise NotificationError("The recipient has no phone number.")
+    text = " ".join(part for part in ["HMS:", notification.title, notification.body] if part)
+    link = absolute_url(notification.url)
+    if len(text) > 300:
+        text = text[:297] + "…"
+    get_sms_backend().send(to=phone, body=f"{text} {link}".strip())
+    return phone
+
+
+SENDERS = {Channel.EMAIL: _send_email, Channel.SMS: _send_sms}
+
+
+def delivery_attempt(*, notification_id: int, channel: str, final: bool) -> str:
+    """One try at sending `notification_id` on `channel`. Idempotent: the (notification, channel)
+    Delivery row is locked while sending and, once sent, every later call does nothing.
+
+    Returns a DeliveryAttempt outcome ("sent", "failed", "gave_up") or "skipped" (already done, or the
+    notification no longer exists). Each real try is written to the delivery log."""
+    if channel not in SENDERS:
+        raise ValueError(f"unknown channel {channel!r}")
+    notification = Notification.objects.select_related("recipient").filter(pk=notification_id).first()
+    if notification is None:
+        return "skipped"
+    try:
+        with transaction.atomic():
+            Delivery.objects.get_or_create(notification=notification, channel=channel)
+    except IntegrityError:
+        pass  # a concurrent attempt created it first; the lock below orders us behind it
+    with transaction.atomic():
+        delivery = Delivery.objects.select_for_update().get(notification=notification, channel=channel)
+        if delivery.status in (Delivery.Status.SENT, Delivery.Status.GAVE_UP):
+            return "skipped"
+        delivery.attempts += 1
+        try:
+            delivery.destination = SENDERS[channel](notification)
+        except Exception as error:  # any provider failure is logged and retried
+            outcome = DeliveryAttempt.Outcome.GAVE_UP if final else DeliveryAttempt.Outcome.FAILED
+            delivery.status = Delivery.Status.GAVE_UP if final else Delivery.Status.FAILED
+            delivery.save(update_fields=["status", "attempts"])
+            DeliveryAttempt.objects.create(
+                delivery=delivery, number=delivery.attempts, outcome=outcome, error=f"{type(error).__name__}: {error}"
+            )
+            logger.warning("%s delivery of notification %s: %s (%s)", channel, notification_id, outcome, error)
+            return outcome
+        delivery.status = Delivery.Status.SENT
+        delivery.sent_at = timezone.now()
+        delivery.save(update_fields=["status", "attempts", "destination", "sent_at"])
+        DeliveryAttempt.objects.create(
+            delivery=delivery, number=delivery.attempts, outcome=DeliveryAttempt.Outcome.SENT
+        )
+        return DeliveryAttempt.Outcome.SENT
+
+
+def retry_countdown(retries: int) -> float:
+    """Exponential backoff: base, 2·base, 4·base … capped."""
+    return min(settings.NOTIFICATIONS_RETRY_BASE_SECONDS * (2**retries), settings.NOTIFICATIONS_RETRY_MAX_SECONDS)
+
+
+# --- reminders -----------------------------------------------------------------------------------
+
+REMINDABLE_STATUSES = (Appointment.Status.BOOKED, Appointment.Status.CHECKED_IN)
+
+
+def reminder_leads() -> list[tuple[str, datetime.timedelta]]:
+    return [
+        (ReminderSent.Kind.DAY_BEFORE, datetime.timedelta(minutes=settings.REMINDER_DAY_BEFORE_MINUTES)),
+        (ReminderSent.Kind.SHORTLY_BEFORE, datetime.timedelta(minutes=settings.REMINDER_SHORTLY_BEFORE_MINUTES)),
+    ]
+
+
+def appointment_link(appointment: Appointment, *, call: bool = False) -> str:
+    """The page an appointment notification opens: the video call page for a video reminder, else the
+    appointment's page; the dashboard while those pages do not exist in this build."""
+    names = (["appointments:call"] if call else []) + ["appointments:detail"]
+    for name in names:
+        try:
+            return reverse(name, args=[appointment.pk])
+        except NoReverseMatch:
+            continue
+    return reverse("dashboard")
+
+
+def local_time_label(appointment: Appointment) -> str:
+    local = timezone.localtime(appointment.start_at, appointment.hospital.tz)
+    return f"{local:%a %d %b %Y, %H:%M} {local.tzname()}"
+
+
+def _due_appointments(*, kind: str, lead: datetime.timedelta, now: datetime.datetime, shortly: datetime.timedelta):
+    reminder_moment = ExpressionWrapper(F("start_at") - lead, output_field=DateTimeField())
+    due = (
+        Appointment.objects.filter(status__in=REMINDABLE_STATUSES, start_at__gt=now, start_at__lte=now + lead)
+        # Booked after the reminder moment: the booking confirmation already told them.
+        .filter(created_at__lt=reminder_moment)
+        .exclude(reminders__kind=kind)
+        .select_related("patient__user", "doctor__user", "hospital")
+        .order_by("start_at")
+    )
+    if kind == ReminderSent.Kind.DAY_BEFORE:
+        # Inside the short window only the short reminder goes out (never two at once).
+        due = due.filter(start_at__gt=now + shortly)
+    return due
+
+
+def _send_reminder(appointment: Appointment, kind: str) -> None:
+    when = local_time_label(appointment)
+    video = appointment.mode == Appointment.Mode.VIDEO
+    call_link = video and kind == ReminderSent.Kind.SHORTLY_BEFORE
+    url = appointment_link(appointment, call=call_link)
+    where = "Video consultation" if video else appointment.hospital.name
+    extra = f" Join the video call: {absolute_url(url)}" if call_link else ""
+    notify(
+        recipient=appointment.patient.user,
+        kind=Kind.APPOINTMENT_REMINDER,
+        title=f"Reminder: {appointment.doctor.display_name} at {when}",
+        body=f"{where}.{extra}",
+        url=url,
+    )
+    notify(
+        recipient=appointment.doctor.user,
+        kind=Kind.APPOINTMENT_REMINDER,
+        title=f"Reminder: {appointment.patient.user.full_name} at {when}",
+        body=f"{where}.{extra}",
+        url=url,
+    )
+
+
+def reminders_send_due(*, now: datetime.datetime | None = None) -> int:
+    """Send every reminder that is due and not yet sent; returns how many went out.
+
+    Marking an appointment reminded and recording (and, on commit, delivering) its notifications
+    happen in one transaction, and ReminderSent is unique per (appointment, kind): running this twice,
+    or twice at once, sends each reminder once."""
+    now = now or timezone.now()
+    shortly = datetime.timedelta(minutes=settings.REMINDER_SHORTLY_BEFORE_MINUTES)
+    sent = 0
+    for kind, lead in reminder_leads():
+        for appointment in _due_appointments(kind=kind, lead=lead, now=now, shortly=shortly):
+            try:
+                with transaction.atomic():
+                    ReminderSent.objects.create(appointment=appointment, kind=kind)
+                    _send_reminder(appointment, kind)
+            except IntegrityError:
+                continue  # another run sent this one a moment ago
+            sent += 1
+    return sent

@@ -1,0 +1,108 @@
+"""Doctor presence, kept in the cache (Redis in production, local memory in one process).
+
+A doctor is online while at least one of their tabs holds the notifications websocket. Each
+connection is an entry {connection: last heartbeat} under the doctor's key; an entry older than
+PRESENCE_TTL_SECONDS no longer counts, so a crashed browser drops out within a minute even though
+it never said goodbye. Functions return whether the doctor's online state changed, so the caller
+(the consumer) can push the change to the pages that show the doctor."""
+
+import time
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+
+from django.conf import settings
+from django.core.cache import cache
+
+PRESENCE_GROUP = "presence"
+ONLINE_SET_KEY = "presence:online"
+
+
+def _key(doctor_id: int) -> str:
+    return f"presence:doctor:{doctor_id}"
+
+
+@contextmanager
+def _locked(name: str) -> Iterator[None]:
+    """A short cache lock (SET NX in Redis): the read-modify-write of one key by two tabs at once
+    must not lose a connection."""
+    lock = f"presence:lock:{name}"
+    token = uuid.uuid4().hex
+    deadline = time.monotonic() + 2
+    while not cache.add(lock, token, timeout=5):
+        if time.monotonic() > deadline:
+            break  # a crashed holder: its lock expires anyway, go on rather than hang a socket
+        time.sleep(0.01)
+    try:
+        yield
+    finally:
+        if cache.get(lock) == token:  # never release another holder's lock
+            cache.delete(lock)
+
+
+def _live(connections: dict[str, float], now: float) -> dict[str, float]:
+    return {conn: seen for conn, seen in connections.items() if seen > now - settings.PRESENCE_TTL_SECONDS}
+
+
+def _store(doctor_id: int, connections: dict[str, float]) -> None:
+    if connections:
+        cache.set(_key(doctor_id), connections, timeout=settings.PRESENCE_TTL_SECONDS * 2)
+    else:
+        cache.delete(_key(doctor_id))
+
+
+def _set_online_member(doctor_id: int, online: bool) -> None:
+    with _locked("online-set"):
+        members = set(cache.get(ONLINE_SET_KEY) or ())
+        members.add(doctor_id) if online else members.discard(doctor_id)
+        cache.set(ONLINE_SET_KEY, members, timeout=None)
+
+
+def presence_touch(*, doctor_id: int, connection: str) -> bool:
+    """A tab connected or sent a heartbeat. Returns True if the doctor just came online."""
+    now = time.time()
+    with _locked(str(doctor_id)):
+        connections = _live(cache.get(_key(doctor_id)) or {}, now)
+        was_online = bool(connections)
+        connections[connection] = now
+        _store(doctor_id, connections)
+    if not was_online:
+        _set_online_member(doctor_id, True)
+    return not was_online
+
+
+def presence_leave(*, doctor_id: int, connection: str) -> bool:
+    """A tab closed its socket. Returns True if that was the doctor's last tab."""
+    now = time.time()
+    with _locked(str(doctor_id)):
+        connections = _live(cache.get(_key(doctor_id)) or {}, now)
+        was_online = bool(connections)
+        connections.pop(connection, None)
+        _store(doctor_id, connections)
+    if was_online and not connections:
+        _set_online_member(doctor_id, False)
+        return True
+    return False
+
+
+def is_online(doctor_id: int) -> bool:
+    return bool(_live(cache.get(_key(doctor_id)) or {}, time.time()))
+
+
+def online_among(doctor_ids: Iterable[int]) -> set[int]:
+    ids = list(doctor_ids)
+    found = cache.get_many([_key(i) for i in ids])
+    now = time.time()
+    return {i for i in ids if _live(found.get(_key(i)) or {}, now)}
+
+
+def presence_sweep(*, every_seconds: int = 10) -> list[int]:
+    """Doctors whose tabs all went silent (crashed browser, lost network): mark them offline and return
+    them so the caller pushes the change. Runs at most once per `every_seconds` across all processes."""
+    if not cache.add("presence:sweep", 1, timeout=every_seconds):
+        return []
+    members = set(cache.get(ONLINE_SET_KEY) or ())
+    gone = [doctor_id for doctor_id in members if not is_online(doctor_id)]
+    for doctor_id in gone:
+        _set_online_member(doctor_id, False)
+    return gone
