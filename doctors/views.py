@@ -1,8 +1,8 @@
 from django.shortcuts import render
-from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import role_required
+from appointments.calls import upcoming_or_callable
 from appointments.models import Appointment
 from doctors.selectors import active_affiliations_of
 
@@ -11,7 +11,7 @@ from doctors.selectors import active_affiliations_of
 def dashboard(request):
     profile = request.user.doctor_profile
     upcoming = (
-        Appointment.objects.filter(doctor=profile, start_at__gte=timezone.now(), status__in=Appointment.ACTIVE_STATUSES)
+        Appointment.objects.filter(upcoming_or_callable(), doctor=profile, status__in=Appointment.ACTIVE_STATUSES)
         .select_related("patient__user", "hospital")
         .order_by("start_at")[:10]
     )

@@ -272,3 +272,15 @@ LOGGING = {
 SLOT_MINUTES = int(os.environ.get("SLOT_MINUTES", "30"))
 BOOKING_MIN_LEAD_MINUTES = int(os.environ.get("BOOKING_MIN_LEAD_MINUTES", "60"))
 BOOKING_HORIZON_DAYS = int(os.environ.get("BOOKING_HORIZON_DAYS", "60"))
+
+# --- video consultations (issue 7) -------------------------------------------------------------
+# The call page and its websocket open this long before the start and stay open this long after the end.
+CALL_OPENS_MINUTES_BEFORE = int(os.environ.get("CALL_OPENS_MINUTES_BEFORE", "10"))
+CALL_CLOSES_MINUTES_AFTER = int(os.environ.get("CALL_CLOSES_MINUTES_AFTER", "30"))
+# ICE servers: none by default (host candidates suffice on one machine / one LAN). Production:
+# CALL_STUN_URLS=stun:turn.example.org:3478 CALL_TURN_URLS=turn:turn.example.org:3478?transport=udp,...
+# and CALL_TURN_SECRET = coturn's static-auth-secret (use-auth-secret): we hand out short-lived credentials.
+CALL_STUN_URLS = env_list("CALL_STUN_URLS")
+CALL_TURN_URLS = env_list("CALL_TURN_URLS")
+CALL_TURN_SECRET = os.environ.get("CALL_TURN_SECRET", "")
+CALL_TURN_TTL_SECONDS = int(os.environ.get("CALL_TURN_TTL_SECONDS", str(4 * 60 * 60)))

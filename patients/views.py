@@ -1,8 +1,8 @@
 from django.shortcuts import render
-from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import role_required
+from appointments.calls import upcoming_or_callable
 from appointments.models import Appointment
 
 
@@ -10,9 +10,7 @@ from appointments.models import Appointment
 def dashboard(request):
     profile = request.user.patient_profile
     upcoming = (
-        Appointment.objects.filter(
-            patient=profile, start_at__gte=timezone.now(), status__in=Appointment.ACTIVE_STATUSES
-        )
+        Appointment.objects.filter(upcoming_or_callable(), patient=profile, status__in=Appointment.ACTIVE_STATUSES)
         .select_related("doctor__user", "hospital")
         .order_by("start_at")[:10]
     )
