@@ -106,8 +106,9 @@ def _attendance_rows(appointment: Appointment) -> list[dict]:
             {
                 "who": row.user.full_name,
                 "role": "Doctor" if row.user_id == appointment.doctor.user_id else "Patient",
-                "joined": calls.format_in_hospital_zone(appointment, row.joined_at),
-                "left": calls.format_in_hospital_zone(appointment, row.left_at) if row.left_at else "",
+                "date": row.joined_at.astimezone(appointment.hospital.tz).date(),
+                "joined": calls.format_time_in_hospital_zone(appointment, row.joined_at),
+                "left": calls.format_time_in_hospital_zone(appointment, row.left_at) if row.left_at else "",
                 "minutes": round((row.left_at - row.joined_at).total_seconds() / 60, 1) if row.left_at else None,
             }
         )

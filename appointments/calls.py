@@ -65,6 +65,11 @@ def format_in_hospital_zone(appointment: Appointment, moment: datetime.datetime)
     return f"{local:%a %d %b %Y, %H:%M} {local.tzname()} ({appointment.hospital.time_zone})"
 
 
+def format_time_in_hospital_zone(appointment: Appointment, moment: datetime.datetime) -> str:
+    local = moment.astimezone(appointment.hospital.tz)
+    return f"{local:%H:%M:%S} {local.tzname()}"
+
+
 def call_status(appointment: Appointment, *, now: datetime.datetime | None = None) -> CallStatus:
     now = now or timezone.now()
     window = call_window(appointment)
@@ -143,7 +148,7 @@ def chat_payload(message: CallMessage, appointment: Appointment) -> dict:
         "sender_role": call_role(message.sender, appointment),
         "sender_name": message.sender.full_name or message.sender.email,
         "body": message.body,
-        "time": format_in_hospital_zone(appointment, message.created_at).split(", ", 1)[1].split(" (")[0],
+        "time": format_time_in_hospital_zone(appointment, message.created_at),
         "created_at": message.created_at.isoformat(),
     }
 
