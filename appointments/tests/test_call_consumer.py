@@ -1,8 +1,11 @@
 """The signalling consumer at /ws/calls/<id>/, through the real ASGI stack (origin check, session auth)."""
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 from asgiref.sync import async_to_sync
 from channels.testing import WebsocketCommunicator
+from django.db import connections
 from django.test import Client
 
 from appointments.consumers import CLOSE_REFUSED, CLOSE_REPLACED
@@ -42,7 +45,17 @@ async def join(appointment_id: int, cookie: bytes) -> tuple[WebsocketCommunicato
 
 
 def run(scenario):
-    async_to_sync(scenario)()
+    """Run an async scenario on its own thread and loop: Playwright (browser tests in the same worker)
+    leaves an event loop on the main thread, where async_to_sync refuses to run."""
+
+    def in_thread():
+        try:
+            async_to_sync(scenario)()
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(in_thread).result()
 
 
 def test_doctor_and_patient_relay_to_each_other(doctor, patient, video_appointment):
