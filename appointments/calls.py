@@ -112,7 +112,11 @@ def ensure_can_use_call(*, actor: User, appointment: Appointment, now: datetime.
 
 def call_join(*, actor: User, appointment: Appointment) -> CallAttendance:
     ensure_can_use_call(actor=actor, appointment=appointment)
-    return CallAttendance.objects.create(appointment=appointment, user=actor, joined_at=timezone.now())
+    now = timezone.now()
+    # A person has one live session per call: a newer one replaces the older (the consumer closes it).
+    # Rows left open by a server that died mid-call are closed here instead of staying "in the call".
+    CallAttendance.objects.filter(appointment=appointment, user=actor, left_at__isnull=True).update(left_at=now)
+    return CallAttendance.objects.create(appointment=appointment, user=actor, joined_at=now)
 
 
 def call_leave(*, actor: User, attendance_id: int) -> None:

@@ -51,7 +51,7 @@ let messageQueue = Promise.resolve();
 
 function setState(state, detail) {
   els.state.dataset.state = state;
-  els.state.textContent = detail ? `${STATE_TEXT[state]} ${detail}` : STATE_TEXT[state];
+  els.state.textContent = detail ? `${STATE_TEXT[state]}. ${detail}` : STATE_TEXT[state];
   root.dataset.state = state;
 }
 
@@ -400,6 +400,8 @@ function end(reason) {
   els.audioButton.disabled = els.videoButton.disabled = true;
   els.rejoin.hidden = false;
   els.chatInput.disabled = true;
+  els.chatForm.querySelector("button[type=submit]").disabled = true;
+  els.local.hidden = true;
 }
 
 els.hangUpButton.addEventListener("click", () => {
