@@ -284,3 +284,7 @@ CALL_STUN_URLS = env_list("CALL_STUN_URLS")
 CALL_TURN_URLS = env_list("CALL_TURN_URLS")
 CALL_TURN_SECRET = os.environ.get("CALL_TURN_SECRET", "")
 CALL_TURN_TTL_SECONDS = int(os.environ.get("CALL_TURN_TTL_SECONDS", str(4 * 60 * 60)))
+if REDIS_URL:
+    # redis-py 8 gives every connection a 5 s socket timeout, exactly as long as channels-redis blocks in
+    # BZPOPMIN while waiting for a message: an idle websocket's receive loop then dies with "Timeout reading".
+    CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = [{"address": REDIS_URL, "socket_timeout": 15}]

@@ -1,5 +1,6 @@
 """The signalling consumer at /ws/calls/<id>/, through the real ASGI stack (origin check, session auth)."""
 
+import asyncio
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -17,7 +18,7 @@ from hms.asgi import application
 pytestmark = pytest.mark.django_db(transaction=True)
 
 ORIGIN = b"http://testserver"
-TIMEOUT = 3
+TIMEOUT = 10  # generous: a loaded CI machine with Redis can be slow; it only matters when a test fails
 
 
 def cookie_for(user) -> bytes:
@@ -92,10 +93,10 @@ def test_doctor_and_patient_relay_to_each_other(doctor, patient, video_appointme
 
         await pat.send_json_to({"type": "hangup"})
         assert (await doc.receive_json_from(timeout=TIMEOUT))["type"] == "hangup"
-        await pat.disconnect()
+        await pat.disconnect(timeout=TIMEOUT)
         left = await doc.receive_json_from(timeout=TIMEOUT)
         assert left["type"] == "left" and left["session"] == patient_session
-        await doc.disconnect()
+        await doc.disconnect(timeout=TIMEOUT)
 
     run(scenario)
     rows = {row.user_id: row for row in CallAttendance.objects.filter(appointment=video_appointment)}
@@ -111,8 +112,8 @@ def test_patient_may_join_first(doctor, patient, video_appointment):
         doc, _ = await join(video_appointment.pk, doctor_cookie)
         joined = await pat.receive_json_from(timeout=TIMEOUT)
         assert joined["type"] == "joined" and joined["from"] == "doctor"
-        await pat.disconnect()
-        await doc.disconnect()
+        await pat.disconnect(timeout=TIMEOUT)
+        await doc.disconnect(timeout=TIMEOUT)
 
     run(scenario)
 
@@ -135,8 +136,8 @@ def test_everyone_else_is_refused_and_hears_nothing(request, persona, doctor, pa
         await doc.send_json_to({"type": "description", "description": {"type": "offer", "sdp": "secret"}})
         assert (await pat.receive_json_from(timeout=TIMEOUT))["description"]["sdp"] == "secret"
         assert await outsider.receive_nothing(timeout=0.2)
-        await doc.disconnect()
-        await pat.disconnect()
+        await doc.disconnect(timeout=TIMEOUT)
+        await pat.disconnect(timeout=TIMEOUT)
 
     run(scenario)
     assert not CallAttendance.objects.exclude(user__in=[doctor.user, patient.user]).exists()
@@ -213,7 +214,7 @@ def test_messages_from_one_call_never_reach_another(
         assert await b_doc.receive_nothing(timeout=0.3)
         assert await b_pat.receive_nothing(timeout=0.3)
         for communicator in (a_doc, a_pat, b_doc, b_pat):
-            await communicator.disconnect()
+            await communicator.disconnect(timeout=TIMEOUT)
 
     run(scenario)
     assert not CallMessage.objects.filter(appointment=call_b).exists()
@@ -243,12 +244,12 @@ def test_chat_from_one_side_appears_on_the_other_and_is_kept(doctor, patient, vi
         assert await doc.receive_nothing(timeout=0.2)
 
         # The history comes with the welcome when someone (re)joins.
-        await doc.disconnect()
+        await doc.disconnect(timeout=TIMEOUT)
         assert (await pat.receive_json_from(timeout=TIMEOUT))["type"] == "left"
         doc, welcome = await join(video_appointment.pk, doctor_cookie)
         assert [m["body"] for m in welcome["chat"]] == ["The pain started on Monday."]
-        await doc.disconnect()
-        await pat.disconnect()
+        await doc.disconnect(timeout=TIMEOUT)
+        await pat.disconnect(timeout=TIMEOUT)
 
     run(scenario)
     message = CallMessage.objects.get()
@@ -271,8 +272,8 @@ def test_opening_the_call_again_replaces_the_older_session(doctor, patient, vide
         assert await doc.receive_nothing(timeout=0.3)
         await doc.send_json_to({"type": "present"})
         assert (await new_pat.receive_json_from(timeout=TIMEOUT))["type"] == "present"
-        await new_pat.disconnect()
-        await doc.disconnect()
+        await new_pat.disconnect(timeout=TIMEOUT)
+        await doc.disconnect(timeout=TIMEOUT)
 
     run(scenario)
     assert CallAttendance.objects.filter(user=patient.user).count() == 2
@@ -288,7 +289,25 @@ def test_unknown_message_types_are_not_relayed(doctor, patient, video_appointmen
         await pat.send_json_to({"type": "call.chat", "message": {"body": "forged"}})
         await pat.send_json_to(["not", "an", "object"])
         assert await doc.receive_nothing(timeout=0.3)
-        await doc.disconnect()
-        await pat.disconnect()
+        await doc.disconnect(timeout=TIMEOUT)
+        await pat.disconnect(timeout=TIMEOUT)
+
+    run(scenario)
+
+
+def test_a_quiet_call_keeps_relaying(doctor, patient, video_appointment):
+    # With channels-redis, a consumer waits for group messages in 5 s blocking reads; a quiet spell longer
+    # than that must not break the socket (it did with redis-py 8's default 5 s socket timeout).
+    doctor_cookie, patient_cookie = cookie_for(doctor.user), cookie_for(patient.user)
+
+    async def scenario():
+        doc, _ = await join(video_appointment.pk, doctor_cookie)
+        pat, _ = await join(video_appointment.pk, patient_cookie)
+        await doc.receive_json_from(timeout=TIMEOUT)  # joined
+        await asyncio.sleep(6.5)
+        await pat.send_json_to({"type": "hangup"})
+        assert (await doc.receive_json_from(timeout=TIMEOUT))["type"] == "hangup"
+        await doc.disconnect(timeout=TIMEOUT)
+        await pat.disconnect(timeout=TIMEOUT)
 
     run(scenario)
