@@ -29,13 +29,27 @@ def _private_files_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = settings.PRIVATE_FILES_ROOT
 
 
+def _clear_cache() -> None:
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
+
+    cache = caches["default"]
+    if not isinstance(cache, RedisCache):
+        cache.clear()
+        return
+    # RedisCache.clear() is FLUSHDB: with REDIS_URL it would also wipe the channel layer's groups and
+    # Celery's queues that the other test worker (and its live Daphne) are using right now.
+    client = cache._cache.get_client(write=True)
+    keys = list(client.scan_iter(match=f"{cache.key_prefix}:*", count=1000))
+    if keys:
+        client.delete(*keys)
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    from django.core.cache import cache
-
-    cache.clear()
+    _clear_cache()
     yield
-    cache.clear()
+    _clear_cache()
 
 
 # --- personas ---------------------------------------------------------------------------------
@@ -144,10 +158,13 @@ def client_for():
 
 
 def _daphne_setup():
+    from channels.layers import channel_layers
     from channels.testing.live import set_database_connection
 
     os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     set_database_connection()
+    # A channel layer created in the parent (its Redis sockets) must not be shared with the forked server.
+    channel_layers.backends.clear()
 
 
 @pytest.fixture(scope="session")

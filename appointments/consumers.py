@@ -5,10 +5,12 @@ hang-up, and chat (which it also stores). Nothing is kept in module globals; eve
 the consumer instance, in the channel layer group or in the database, so several Daphne processes on
 channels-redis serve one call."""
 
+import hashlib
 import uuid
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.db import connection
 
 from appointments import calls
 from appointments.models import Appointment
@@ -21,7 +23,10 @@ RELAYED_TYPES = {"description", "candidate", "present", "hangup", "media"}
 
 
 def group_name(appointment_id: int) -> str:
-    return f"call.{appointment_id}"
+    # Appointment ids are only unique within one database: several HMS databases sharing one Redis (test
+    # workers, staging beside production) must never share a call's group.
+    database = hashlib.sha256(str(connection.settings_dict["NAME"]).encode()).hexdigest()[:10]
+    return f"call.{database}.{appointment_id}"
 
 
 class CallConsumer(AsyncJsonWebsocketConsumer):

@@ -5,6 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from asgiref.sync import async_to_sync
+from channels.layers import channel_layers
 from channels.testing import WebsocketCommunicator
 from django.db import connections
 from django.test import Client
@@ -19,6 +20,15 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 ORIGIN = b"http://testserver"
 TIMEOUT = 10  # generous: a loaded CI machine with Redis can be slow; it only matters when a test fails
+
+
+@pytest.fixture(autouse=True)
+def _fresh_channel_layer():
+    # Each scenario runs on its own event loop; a channels-redis layer (and its connection pools) belongs
+    # to the loop that used it, so every test gets a new one.
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
 
 
 def cookie_for(user) -> bytes:
