@@ -29,27 +29,25 @@ def _private_files_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = settings.PRIVATE_FILES_ROOT
 
 
-def _clear_cache() -> None:
-    from django.core.cache import caches
-    from django.core.cache.backends.redis import RedisCache
-
-    cache = caches["default"]
-    if not isinstance(cache, RedisCache):
-        cache.clear()
-        return
-    # RedisCache.clear() is FLUSHDB: with REDIS_URL it would also wipe the channel layer's groups and
-    # Celery's queues that the other test worker (and its live Daphne) are using right now.
-    client = cache._cache.get_client(write=True)
-    keys = list(client.scan_iter(match=f"{cache.key_prefix}:*", count=1000))
-    if keys:
-        client.delete(*keys)
-
-
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     _clear_cache()
     yield
     _clear_cache()
+
+
+def _clear_cache() -> None:
+    from django.conf import settings
+    from django.core.cache import cache
+
+    if not settings.REDIS_URL:
+        cache.clear()
+        return
+    # RedisCache.clear() is FLUSHDB: it would wipe the other test workers' keys, channel groups and
+    # Celery queues on the same Redis. Delete only this worker's keys (KEY_PREFIX, see settings).
+    client = cache._cache.get_client(write=True)
+    for key in client.scan_iter(match=cache.make_key("*"), count=1000):
+        client.delete(key)
 
 
 # --- personas ---------------------------------------------------------------------------------

@@ -28,3 +28,43 @@ def platform_counts() -> dict[str, int]:
 
 def pending_hospitals():
     return Hospital.objects.filter(status=Hospital.Status.PENDING).order_by("created_at")
+
+
+def platform_hospitals(*, query: str = "", status: str = ""):
+    hospitals = Hospital.objects.annotate(
+        doctor_count=Count("affiliations", filter=Q(affiliations__is_active=True), distinct=True)
+    )
+    if status in Hospital.Status.values:
+        hospitals = hospitals.filter(status=status)
+    for word in query.split()[:5]:
+        hospitals = hospitals.filter(Q(name__icontains=word) | Q(city__icontains=word) | Q(slug__icontains=word))
+    return hospitals.order_by("name", "pk")
+
+
+def platform_doctors(*, query: str = ""):
+    from django.db.models import Prefetch
+
+    from hospitals.models import Affiliation
+
+    doctors = DoctorProfile.objects.select_related("user").prefetch_related(
+        "specializations",
+        Prefetch(
+            "affiliations",
+            queryset=Affiliation.objects.filter(is_active=True).select_related("hospital"),
+            to_attr="current_affiliations",
+        ),
+    )
+    for word in query.split()[:5]:
+        doctors = doctors.filter(
+            Q(user__full_name__icontains=word) | Q(user__email__icontains=word) | Q(registration_number__icontains=word)
+        )
+    return doctors.order_by("user__full_name", "pk")
+
+
+def platform_patients(*, query: str = ""):
+    patients = PatientProfile.objects.select_related("user").annotate(appointment_count=Count("appointments"))
+    for word in query.split()[:5]:
+        patients = patients.filter(
+            Q(user__full_name__icontains=word) | Q(user__email__icontains=word) | Q(patient_number__icontains=word)
+        )
+    return patients.order_by("user__full_name", "pk")

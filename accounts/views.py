@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,9 +13,11 @@ from accounts import selectors
 from accounts.forms import DoctorSignupForm, HospitalSignupForm
 from accounts.models import User
 from accounts.roles import role_required
+from doctors.models import DoctorProfile
 from doctors.services import doctor_register
 from hospitals.models import Hospital
 from hospitals.services import HospitalError, hospital_register, hospital_set_status
+from patients.models import PatientProfile
 
 # Where each role lands after login.
 DASHBOARD_FOR_ROLE = {
@@ -89,7 +92,71 @@ def platform_hospital_status(request, pk: int):
         messages.error(request, str(error))
     else:
         messages.success(request, f"{hospital.name} is now {hospital.get_status_display().lower()}.")
+    if request.POST.get("next") == "detail":
+        return redirect("accounts:platform_hospital", pk=hospital.pk)
     return redirect("accounts:platform_dashboard")
+
+
+PLATFORM_PAGE_SIZE = 25
+
+
+def _platform_list(request, queryset, template: str, extra: dict | None = None):
+    page = Paginator(queryset, PLATFORM_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"page": page, "q": request.GET.get("q", ""), "query_string": query.urlencode(), **(extra or {})}
+    return render(request, template, context)
+
+
+@role_required(User.Role.SUPER_ADMIN)
+def platform_hospitals(request):
+    status = request.GET.get("status", "")
+    hospitals = selectors.platform_hospitals(query=request.GET.get("q", "")[:100], status=status)
+    extra = {"status": status, "statuses": Hospital.Status.choices}
+    return _platform_list(request, hospitals, "accounts/platform_hospitals.html", extra)
+
+
+@role_required(User.Role.SUPER_ADMIN)
+def platform_hospital(request, pk: int):
+    hospital = get_object_or_404(Hospital.objects.select_related("status_changed_by"), pk=pk)
+    context = {
+        "hospital": hospital,
+        "departments": hospital.departments.all(),
+        "affiliations": hospital.affiliations.filter(is_active=True)
+        .select_related("doctor__user", "department")
+        .order_by("doctor__user__full_name"),
+        "admins": hospital.memberships.select_related("user").order_by("role", "user__full_name"),
+    }
+    return render(request, "accounts/platform_hospital.html", context)
+
+
+@role_required(User.Role.SUPER_ADMIN)
+def platform_doctors(request):
+    doctors = selectors.platform_doctors(query=request.GET.get("q", "")[:100])
+    return _platform_list(request, doctors, "accounts/platform_doctors.html")
+
+
+@role_required(User.Role.SUPER_ADMIN)
+def platform_doctor(request, pk: int):
+    doctor = get_object_or_404(DoctorProfile.objects.select_related("user"), pk=pk)
+    context = {
+        "doctor": doctor,
+        "affiliations": doctor.affiliations.select_related("hospital", "department").order_by("-started_at"),
+    }
+    return render(request, "accounts/platform_doctor.html", context)
+
+
+@role_required(User.Role.SUPER_ADMIN)
+def platform_patients(request):
+    patients = selectors.platform_patients(query=request.GET.get("q", "")[:100])
+    return _platform_list(request, patients, "accounts/platform_patients.html")
+
+
+@role_required(User.Role.SUPER_ADMIN)
+def platform_patient(request, pk: int):
+    patient = get_object_or_404(PatientProfile.objects.select_related("user"), pk=pk)
+    appointments = patient.appointments.select_related("doctor__user", "hospital").order_by("-start_at")[:20]
+    return render(request, "accounts/platform_patient.html", {"patient": patient, "appointments": appointments})
 
 
 @never_cache

@@ -82,6 +82,106 @@ class AppointmentEvent(models.Model):
         return f"{self.from_status or 'new'} → {self.to_status}"
 
 
+class WeeklySchedule(models.Model):
+    """A doctor's recurring week at one hospital, valid from a date (and optionally until one).
+
+    Times in its ranges are wall-clock times in the hospital's time zone, so 09:00 stays 09:00 across DST."""
+
+    doctor = models.ForeignKey("doctors.DoctorProfile", on_delete=models.CASCADE, related_name="weekly_schedules")
+    hospital = models.ForeignKey("hospitals.Hospital", on_delete=models.CASCADE, related_name="weekly_schedules")
+    valid_from = models.DateField()
+    valid_until = models.DateField(null=True, blank=True, help_text="Last day the schedule applies (optional).")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["hospital__name", "valid_from"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_until__isnull=True) | Q(valid_until__gte=F("valid_from")),
+                name="schedule_ends_after_start",
+            )
+        ]
+        indexes = [models.Index(fields=["doctor", "valid_from"])]
+
+    def __str__(self) -> str:
+        until = f" until {self.valid_until}" if self.valid_until else ""
+        return f"{self.doctor} at {self.hospital} from {self.valid_from}{until}"
+
+    def applies_on(self, day) -> bool:
+        return self.valid_from <= day and (self.valid_until is None or day <= self.valid_until)
+
+
+class ScheduleRange(models.Model):
+    """One working stretch on one weekday; the gap between two ranges is a break."""
+
+    WEEKDAYS = [(0, "Monday"), (1, "Tuesday"), (2, "Wednesday"), (3, "Thursday"), (4, "Friday"), (5, "Saturday"),
+                (6, "Sunday")]  # fmt: skip
+
+    schedule = models.ForeignKey(WeeklySchedule, on_delete=models.CASCADE, related_name="ranges")
+    weekday = models.PositiveSmallIntegerField(choices=WEEKDAYS)
+    start_time = models.TimeField()
+    end_time = models.TimeField()
+    mode = models.CharField(max_length=10, choices=Appointment.Mode.choices, default=Appointment.Mode.IN_PERSON)
+
+    class Meta:
+        ordering = ["weekday", "start_time"]
+        constraints = [
+            models.CheckConstraint(condition=Q(end_time__gt=F("start_time")), name="range_ends_after_start"),
+            models.CheckConstraint(condition=Q(weekday__gte=0, weekday__lte=6), name="range_weekday_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.start_time:%H:%M}-{self.end_time:%H:%M} ({self.get_mode_display()})"
+
+
+class TimeOff(models.Model):
+    """A stretch when the doctor does not see patients (at one hospital, or everywhere when hospital is empty)."""
+
+    class Kind(models.TextChoices):
+        HOLIDAY = "holiday", "Holiday"
+        CONFERENCE = "conference", "Conference"
+        SICK_LEAVE = "sick_leave", "Sick leave"
+        OTHER = "other", "Other"
+
+    doctor = models.ForeignKey("doctors.DoctorProfile", on_delete=models.CASCADE, related_name="time_off")
+    hospital = models.ForeignKey(
+        "hospitals.Hospital", null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+        help_text="Empty means every hospital.",
+    )  # fmt: skip
+    start_at = models.DateTimeField()
+    end_at = models.DateTimeField()
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.HOLIDAY)
+    note = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["start_at"]
+        constraints = [models.CheckConstraint(condition=Q(end_at__gt=F("start_at")), name="time_off_ends_after_start")]
+        indexes = [models.Index(fields=["doctor", "start_at"])]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.get_kind_display()} for {self.doctor} {self.start_at:%Y-%m-%d %H:%M}-{self.end_at:%Y-%m-%d %H:%M}"
+        )
+
+
+class AppointmentRating(models.Model):
+    """The patient's 1 to 5 rating of a completed visit; one per appointment."""
+
+    appointment = models.OneToOneField(Appointment, on_delete=models.CASCADE, related_name="rating")
+    doctor = models.ForeignKey("doctors.DoctorProfile", on_delete=models.CASCADE, related_name="ratings")
+    score = models.PositiveSmallIntegerField(choices=[(n, str(n)) for n in range(1, 6)])
+    comment = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.CheckConstraint(condition=Q(score__gte=1, score__lte=5), name="rating_score_1_to_5")]
+
+    def __str__(self) -> str:
+        return f"{self.score}/5 for {self.doctor}"
+
+
 # --- video consultations (issue 7) -------------------------------------------------------------
 
 

@@ -1,8 +1,14 @@
-from django.db.models import Q, QuerySet
+import datetime
+
+from django.conf import settings
+from django.db.models import Avg, Count, Q, QuerySet
+from django.utils import timezone
 
 from accounts.models import User
-from appointments.models import Appointment
-from hospitals.models import HospitalMembership
+from appointments.models import Appointment, AppointmentRating, ScheduleRange, TimeOff
+from appointments.slots import Slot, days_between, generate_slots
+from doctors.models import DoctorProfile
+from hospitals.models import Hospital, HospitalMembership
 
 
 def appointments_visible_to(user: User) -> QuerySet[Appointment]:
@@ -29,3 +35,230 @@ def active_appointments() -> QuerySet[Appointment]:
 
 def overlapping(queryset: QuerySet[Appointment], start, end) -> QuerySet[Appointment]:
     return queryset.filter(Q(start_at__lt=end) & Q(end_at__gt=start))
+
+
+# --- availability ------------------------------------------------------------------------------
+
+
+def bookable_window(now: datetime.datetime | None = None) -> tuple[datetime.datetime, datetime.datetime]:
+    """(earliest, latest) start a patient may book now: lead time ahead, at most the horizon ahead."""
+    now = now or timezone.now()
+    return (
+        now + datetime.timedelta(minutes=settings.BOOKING_MIN_LEAD_MINUTES),
+        now + datetime.timedelta(days=settings.BOOKING_HORIZON_DAYS),
+    )
+
+
+def bookable_hospitals(doctor: DoctorProfile) -> QuerySet[Hospital]:
+    """Approved hospitals where the doctor is still active: the only places a slot can be booked."""
+    return Hospital.objects.filter(
+        status=Hospital.Status.APPROVED, affiliations__doctor=doctor, affiliations__is_active=True
+    ).distinct()
+
+
+def schedule_ranges(doctor: DoctorProfile, hospital_ids, start_date: datetime.date, end_date: datetime.date):
+    return (
+        ScheduleRange.objects.filter(
+            schedule__doctor=doctor, schedule__hospital_id__in=hospital_ids, schedule__valid_from__lte=end_date
+        )
+        .filter(Q(schedule__valid_until__isnull=True) | Q(schedule__valid_until__gte=start_date))
+        .select_related("schedule__hospital")
+    )
+
+
+def _utc_bounds(start_date: datetime.date, end_date: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
+    # Local days in any zone (UTC-12 … UTC+14) fall inside these bounds.
+    start = datetime.datetime.combine(start_date, datetime.time.min, tzinfo=datetime.UTC) - datetime.timedelta(days=1)
+    end = datetime.datetime.combine(end_date, datetime.time.min, tzinfo=datetime.UTC) + datetime.timedelta(days=2)
+    return start, end
+
+
+def available_slots(
+    *,
+    doctor: DoctorProfile,
+    hospital: Hospital | None = None,
+    mode: str | None = None,
+    start_date: datetime.date,
+    end_date: datetime.date,
+    include_taken: bool = False,
+    now: datetime.datetime | None = None,
+    respect_window: bool = True,
+) -> list[Slot]:
+    """Free slots of `doctor` on local days start_date..end_date (each hospital's own calendar), optionally
+    only at one hospital and/or one mode. Four queries, whatever the size of the appointment table.
+
+    include_taken keeps slots that are booked (the grid itself); respect_window=False ignores lead time and
+    horizon (a doctor's own week view)."""
+    earliest, latest = bookable_window(now)
+    if respect_window:
+        # Never loop over days nobody may book (a forged date far in the future costs nothing).
+        start_date = max(start_date, (earliest - datetime.timedelta(days=1)).date())
+        end_date = min(end_date, (latest + datetime.timedelta(days=1)).date())
+    if end_date < start_date:
+        return []
+    hospitals = bookable_hospitals(doctor)
+    if hospital is not None:
+        hospitals = hospitals.filter(pk=hospital.pk)
+    ranges = schedule_ranges(doctor, hospitals.values("pk"), start_date, end_date)
+    if mode:
+        ranges = ranges.filter(mode=mode)
+    ranges = list(ranges)
+    if not ranges:
+        return []
+    window_start, window_end = _utc_bounds(start_date, end_date)
+    time_off = list(
+        TimeOff.objects.filter(doctor=doctor, start_at__lt=window_end, end_at__gt=window_start).values_list(
+            "start_at", "end_at", "hospital_id"
+        )
+    )
+    busy = []
+    if not include_taken:
+        busy = list(
+            overlapping(active_appointments().filter(doctor=doctor), window_start, window_end).values_list(
+                "start_at", "end_at"
+            )
+        )
+    return generate_slots(
+        ranges=ranges,
+        days=days_between(start_date, end_date),
+        busy=busy,
+        time_off=time_off,
+        earliest=earliest if respect_window else None,
+        latest=latest if respect_window else None,
+    )
+
+
+def next_free_slot(doctor: DoctorProfile, hospital: Hospital | None = None, mode: str | None = None) -> Slot | None:
+    """The earliest bookable slot of the doctor (anywhere, or at one hospital / in one mode), or None."""
+    earliest, latest = bookable_window()
+    day = earliest.date() - datetime.timedelta(days=1)
+    while day <= latest.date():
+        chunk_end = day + datetime.timedelta(days=13)
+        slots = available_slots(doctor=doctor, hospital=hospital, mode=mode, start_date=day, end_date=chunk_end)
+        if slots:
+            return slots[0]
+        day = chunk_end + datetime.timedelta(days=1)
+    return None
+
+
+def nearest_free_slots(
+    *, doctor: DoctorProfile, hospital: Hospital, mode: str, around: datetime.datetime, count: int = 3
+) -> list[Slot]:
+    """The free slots closest in time to `around` (offered when the chosen one was just taken)."""
+    local_day = around.astimezone(hospital.tz).date()
+    slots = available_slots(
+        doctor=doctor,
+        hospital=hospital,
+        mode=mode,
+        start_date=local_day - datetime.timedelta(days=3),
+        end_date=local_day + datetime.timedelta(days=7),
+    )
+    slots.sort(key=lambda slot: (abs((slot.start_at - around).total_seconds()), slot.start_at))
+    return sorted(slots[:count])
+
+
+def slot_at(
+    *, doctor: DoctorProfile, hospital: Hospital, mode: str, start_at: datetime.datetime, include_taken: bool
+) -> Slot | None:
+    local_day = start_at.astimezone(hospital.tz).date()
+    for slot in available_slots(
+        doctor=doctor,
+        hospital=hospital,
+        mode=mode,
+        start_date=local_day,
+        end_date=local_day,
+        include_taken=include_taken,
+    ):
+        if slot.start_at == start_at:
+            return slot
+    return None
+
+
+# --- ratings -----------------------------------------------------------------------------------
+
+
+def average_rating(doctor: DoctorProfile) -> dict:
+    """{"average": 4.3 or None, "count": n} for the doctor's page."""
+    summary = AppointmentRating.objects.filter(doctor=doctor).aggregate(average=Avg("score"), count=Count("id"))
+    if summary["average"] is not None:
+        summary["average"] = round(float(summary["average"]), 1)
+    return summary
+
+
+def with_average_rating(doctors: QuerySet[DoctorProfile]) -> QuerySet[DoctorProfile]:
+    """Annotate a doctor queryset with rating_average and rating_count (directory lists, one query)."""
+    return doctors.annotate(rating_average=Avg("ratings__score"), rating_count=Count("ratings", distinct=True))
+
+
+# --- lists -------------------------------------------------------------------------------------
+
+
+def doctor_appointments_between(doctor: DoctorProfile, start: datetime.datetime, end: datetime.datetime):
+    return (
+        overlapping(Appointment.objects.filter(doctor=doctor), start, end)
+        .select_related("patient__user", "hospital", "doctor")
+        .order_by("start_at")
+    )
+
+
+def time_off_conflicts(time_off: TimeOff) -> QuerySet[Appointment]:
+    """Active future appointments booked inside a stretch of time off (the doctor keeps or cancels them)."""
+    appointments = active_appointments().filter(doctor=time_off.doctor, status=Appointment.Status.BOOKED)
+    if time_off.hospital_id:
+        appointments = appointments.filter(hospital_id=time_off.hospital_id)
+    return overlapping(appointments, time_off.start_at, time_off.end_at).select_related("patient__user", "hospital")
+
+
+def booking_places(doctor: DoctorProfile) -> list[tuple[Hospital, str]]:
+    """(hospital, mode) pairs a patient can choose on the booking page: approved hospitals where the doctor is
+    active and has in-person or video ranges in a schedule still in force."""
+    today = timezone.now().date() - datetime.timedelta(days=1)
+    hospitals = {hospital.pk: hospital for hospital in bookable_hospitals(doctor)}
+    pairs = (
+        ScheduleRange.objects.filter(schedule__doctor=doctor, schedule__hospital_id__in=list(hospitals))
+        .filter(Q(schedule__valid_until__isnull=True) | Q(schedule__valid_until__gte=today))
+        .values_list("schedule__hospital_id", "mode")
+        .distinct()
+    )
+    modes = Appointment.Mode.values
+    return sorted(
+        ((hospitals[hospital_id], mode) for hospital_id, mode in set(pairs)),
+        key=lambda pair: (pair[0].name, modes.index(pair[1])),
+    )
+
+
+def slots_by_day(slots: list[Slot], tz) -> dict[datetime.date, list[Slot]]:
+    days: dict[datetime.date, list[Slot]] = {}
+    for slot in slots:
+        days.setdefault(slot.start_at.astimezone(tz).date(), []).append(slot)
+    return days
+
+
+def week_schedule(doctor: DoctorProfile, hospital_ids, week_start: datetime.date) -> list[dict]:
+    """The doctor's week for a grid: per local day, working ranges, time off and appointments (3 queries)."""
+    week_end = week_start + datetime.timedelta(days=6)
+    ranges = list(schedule_ranges(doctor, hospital_ids, week_start, week_end).order_by("start_time"))
+    window_start, window_end = _utc_bounds(week_start, week_end)
+    time_off = list(
+        TimeOff.objects.filter(doctor=doctor, start_at__lt=window_end, end_at__gt=window_start).select_related(
+            "hospital"
+        )
+    )
+    appointments = list(
+        doctor_appointments_between(doctor, window_start, window_end).filter(hospital_id__in=hospital_ids)
+    )
+    days = []
+    for day in days_between(week_start, week_end):
+        day_ranges = [r for r in ranges if r.weekday == day.weekday() and r.schedule.applies_on(day)]
+        day_appointments = [a for a in appointments if a.start_at.astimezone(a.hospital.tz).date() == day]
+        day_off = []
+        for off in time_off:
+            tz = off.hospital.tz if off.hospital else datetime.UTC
+            if (
+                off.start_at.astimezone(tz).date()
+                <= day
+                <= (off.end_at - datetime.timedelta(seconds=1)).astimezone(tz).date()
+            ):
+                day_off.append(off)
+        days.append({"date": day, "ranges": day_ranges, "time_off": day_off, "appointments": day_appointments})
+    return days

@@ -2,7 +2,7 @@ from django.utils.text import slugify
 
 from accounts.demo import demo_user
 from accounts.models import User
-from doctors.models import DoctorProfile, Specialization
+from doctors.models import DoctorProfile, Language, Specialization
 from hospitals.models import Affiliation
 
 SPECIALIZATIONS = [
@@ -10,6 +10,24 @@ SPECIALIZATIONS = [
     "Gynaecology", "Neurology", "Ophthalmology", "Orthopaedics", "Paediatrics", "Psychiatry",
     "Pulmonology", "Radiology", "Urology",
 ]  # fmt: skip
+
+LANGUAGES = ["English", "German", "Hindi", "Kannada", "Malayalam", "Marathi", "Tamil", "Turkish"]
+
+QUALIFICATIONS = {
+    "doctor@example.com": "MBBS, MD (Internal Medicine), DM (Cardiology)",
+    "doctor2@example.com": "Dr. med., Facharzt für Dermatologie",
+    "doctor3@example.com": "MBBS, DCH, MD (Paediatrics)",
+    "doctor4@example.com": "Dr. med., Facharzt für Orthopädie und Unfallchirurgie",
+    "doctor5@example.com": "MBBS, MD (Medicine), DM (Neurology)",
+}
+BIOS = {
+    "doctor@example.com": "Interventional cardiologist with 14 years of experience in heart failure clinics and "
+    "preventive cardiology. Consults in Bengaluru and, by video, with patients of Spree Klinikum.",
+    "doctor2@example.com": "Dermatologist focusing on eczema, psoriasis and skin cancer screening.",
+    "doctor3@example.com": "Paediatrician who looks after newborns to teenagers: vaccinations, growth and asthma.",
+    "doctor4@example.com": "Orthopaedic surgeon for knees, shoulders and sports injuries.",
+    "doctor5@example.com": "Neurologist for headaches, epilepsy and stroke follow-up care.",
+}
 
 # email, name, registration number, specializations, languages, years
 DOCTORS = [
@@ -27,18 +45,28 @@ def seed(demo: dict) -> None:
         specializations[name], _ = Specialization.objects.get_or_create(slug=slugify(name), defaults={"name": name})
     demo["specializations"] = specializations
 
+    languages = {name: Language.objects.get_or_create(name=name)[0] for name in LANGUAGES}
+    demo["languages"] = languages
+
     doctors = {}
-    for email, name, number, specs, languages, years in DOCTORS:
+    for email, name, number, specs, spoken, years in DOCTORS:
         user = demo_user(email, name, User.Role.DOCTOR, phone="+91 80 4000 0000")
         profile, created = DoctorProfile.objects.get_or_create(
             user=user,
             defaults={
-                "registration_number": number, "languages": languages, "years_of_experience": years,
-                "qualifications": "MBBS, MD", "bio": f"{name} has {years} years of clinical experience.",
+                "registration_number": number, "years_of_experience": years,
+                "qualifications": QUALIFICATIONS.get(email, "MBBS, MD"), "bio": BIOS.get(email, ""),
             },
         )  # fmt: skip
         if created:
             profile.specializations.set([specializations[s] for s in specs])
+        # Databases seeded before languages and bios existed get them filled in once; edits are kept.
+        if not profile.languages.exists():
+            profile.languages.set([languages[lang.strip()] for lang in spoken.split(",")])
+        if not profile.bio or profile.bio.endswith("years of clinical experience."):
+            profile.bio = BIOS[email]
+            profile.qualifications = QUALIFICATIONS[email]
+            profile.save(update_fields=["bio", "qualifications"])
         doctors[email] = profile
     demo["doctors"] = doctors
 

@@ -128,9 +128,23 @@ IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 
 # --- redis: cache, channel layer, celery -------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Deployments sharing one Redis (and parallel pytest-xdist workers, which export PYTEST_XDIST_WORKER)
+# each get their own key space, so one's cache flush or channel group never reaches another's.
+REDIS_KEY_PREFIX = os.environ.get("REDIS_KEY_PREFIX") or os.environ.get("PYTEST_XDIST_WORKER", "")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": REDIS_KEY_PREFIX,
+        }
+    }
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": f"asgi{REDIS_KEY_PREFIX}"},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
@@ -272,6 +286,10 @@ LOGGING = {
 SLOT_MINUTES = int(os.environ.get("SLOT_MINUTES", "30"))
 BOOKING_MIN_LEAD_MINUTES = int(os.environ.get("BOOKING_MIN_LEAD_MINUTES", "60"))
 BOOKING_HORIZON_DAYS = int(os.environ.get("BOOKING_HORIZON_DAYS", "60"))
+
+# --- medical records (issue 5) -------------------------------------------------------------------
+# Largest clinical upload (PDF, PNG, JPEG, DICOM) accepted into a patient's record.
+CLINICAL_UPLOAD_MAX_BYTES = int(os.environ.get("CLINICAL_UPLOAD_MAX_BYTES", str(20 * 1024 * 1024)))
 
 # --- video consultations (issue 7) -------------------------------------------------------------
 # The call page and its websocket open this long before the start and stay open this long after the end.

@@ -1,6 +1,8 @@
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from accounts import views as account_views
 
@@ -12,6 +14,7 @@ urlpatterns = [
     path("", account_views.home, name="home"),
     path("dashboard/", account_views.dashboard, name="dashboard"),
     path("healthz/", account_views.healthz, name="healthz"),
+    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     path("accounts/signup/doctor/", account_views.doctor_signup, name="signup_doctor"),
     path("accounts/signup/hospital/", account_views.hospital_signup, name="signup_hospital"),
     path("accounts/", include("allauth.urls")),

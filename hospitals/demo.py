@@ -24,6 +24,11 @@ HOSPITALS = [
     ),
     ("lakeside-clinic-pune", "Lakeside Clinic", "Pune", "4 Lake Road", "+91 20 6000 3000", "Asia/Kolkata", "pending"),
 ]
+DESCRIPTIONS = {
+    "city-care-bengaluru": "A 300-bed multi-speciality hospital in central Bengaluru with a 24-hour emergency unit.",
+    "spree-klinikum-berlin": "Teaching hospital by the Spree, with outpatient clinics for every specialty.",
+    "lakeside-clinic-pune": "A family clinic by the lake in Pune.",
+}
 DEPARTMENTS = ["Cardiology", "Dermatology", "General Medicine", "Neurology", "Orthopaedics", "Paediatrics"]
 
 
@@ -41,6 +46,9 @@ def seed(demo: dict) -> None:
                 "status": status,
             },
         )
+        if not hospital.description:
+            hospital.description = DESCRIPTIONS[slug]
+            hospital.save(update_fields=["description"])
         for department in DEPARTMENTS:
             Department.objects.get_or_create(hospital=hospital, name=department)
         hospitals[slug] = hospital

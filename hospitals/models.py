@@ -28,6 +28,7 @@ class Hospital(models.Model):
     email = models.EmailField(blank=True)
     time_zone = models.CharField(max_length=64, validators=[validate_time_zone])
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    description = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     status_changed_at = models.DateTimeField(null=True, blank=True)
     status_changed_by = models.ForeignKey(
@@ -48,6 +49,10 @@ class Hospital(models.Model):
     @property
     def is_approved(self) -> bool:
         return self.status == self.Status.APPROVED
+
+
+# Path segments that belong to hospital pages themselves: a hospital may not take them as its slug.
+RESERVED_SLUGS = frozenset({"manage", "desk"})
 
 
 class Department(models.Model):
@@ -122,7 +127,12 @@ class Affiliation(models.Model):
                 name="one_active_affiliation_per_doctor_hospital",
             )
         ]
-        indexes = [models.Index(fields=["hospital", "is_active"]), models.Index(fields=["doctor", "is_active"])]
+        indexes = [
+            models.Index(fields=["hospital", "is_active"]),
+            models.Index(fields=["doctor", "is_active"]),
+            # The hospital doctor list filters by department.
+            models.Index(fields=["hospital", "department", "is_active"], name="affiliation_hosp_dept_active"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.doctor} at {self.hospital}{'' if self.is_active else ' (ended)'}"

@@ -1,6 +1,7 @@
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
-from hospitals.models import Hospital, HospitalMembership
+from hospitals.models import Affiliation, Department, Hospital, HospitalMembership
 
 
 def membership_of(user, *roles: str) -> HospitalMembership:
@@ -17,3 +18,79 @@ def membership_of(user, *roles: str) -> HospitalMembership:
 
 def hospital_of(user, *roles: str) -> Hospital:
     return membership_of(user, *roles).hospital
+
+
+def approved_hospitals() -> QuerySet[Hospital]:
+    return Hospital.objects.filter(status=Hospital.Status.APPROVED)
+
+
+def departments_of(hospital: Hospital) -> QuerySet[Department]:
+    return hospital.departments.annotate(
+        doctor_count=Count("affiliations", filter=Q(affiliations__is_active=True))
+    ).order_by("-is_active", "name")
+
+
+def hospital_affiliations(
+    hospital: Hospital, *, query: str = "", department: int | None = None, specialization: int | None = None
+) -> QuerySet[Affiliation]:
+    """The hospital's current doctors (one row per active affiliation), for its admin's list."""
+    from doctors.models import DoctorProfile
+
+    affiliations = Affiliation.objects.filter(hospital=hospital, is_active=True)
+    if department is not None:
+        affiliations = affiliations.filter(department_id=department)
+    if specialization is not None:
+        affiliations = affiliations.filter(
+            doctor__in=DoctorProfile.objects.filter(specializations=specialization).values("pk")
+        )
+    for word in query.split()[:5]:
+        affiliations = affiliations.filter(
+            Q(doctor__user__full_name__icontains=word)
+            | Q(doctor__user__email__icontains=word)
+            | Q(doctor__registration_number__icontains=word)
+        )
+    return (
+        affiliations.select_related("doctor__user", "department", "added_by")
+        .prefetch_related("doctor__specializations")
+        .order_by("doctor__user__full_name", "pk")
+    )
+
+
+def hospital_doctor_affiliations(hospital: Hospital, doctor_pk: int) -> QuerySet[Affiliation]:
+    """Every affiliation (current and past) of one doctor at this hospital; empty means 404."""
+    return (
+        Affiliation.objects.filter(hospital=hospital, doctor_id=doctor_pk)
+        .select_related("doctor__user", "department", "added_by", "ended_by")
+        .order_by("-started_at")
+    )
+
+
+def staff_of(hospital: Hospital) -> QuerySet[HospitalMembership]:
+    return (
+        hospital.memberships.exclude(role=HospitalMembership.Role.ADMIN)
+        .select_related("user", "created_by")
+        .order_by("-is_active", "user__full_name")
+    )
+
+
+def public_hospital(slug: str) -> Hospital:
+    """An approved hospital with its active departments and listed doctors prefetched."""
+    from doctors.models import DoctorProfile
+
+    doctors = (
+        DoctorProfile.objects.filter(user__is_active=True).select_related("user").prefetch_related("specializations")
+    )
+    affiliations = (
+        Affiliation.objects.filter(is_active=True)
+        .select_related("department")
+        .prefetch_related(Prefetch("doctor", queryset=doctors))
+        .order_by("doctor__user__full_name")
+    )
+    queryset = approved_hospitals().prefetch_related(
+        Prefetch("departments", queryset=Department.objects.filter(is_active=True), to_attr="open_departments"),
+        Prefetch("affiliations", queryset=affiliations, to_attr="current_affiliations"),
+    )
+    hospital = queryset.filter(slug=slug).first()
+    if hospital is None:
+        raise Http404("No such hospital.")
+    return hospital

@@ -1,19 +1,39 @@
-from django.db import transaction
+from decimal import Decimal
+
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.models import User
-from hospitals.models import Hospital, HospitalMembership
+from appointments.models import Appointment
+from appointments.services import appointment_transition
+from doctors.models import DoctorProfile
+from hospitals.models import RESERVED_SLUGS, Affiliation, Department, Hospital, HospitalMembership
+from notifications.models import Notification
+from notifications.services import notify
 
 
 class HospitalError(Exception):
     """A business rule refused the change; the message is shown to the user."""
 
 
+class AffiliationError(HospitalError):
+    """Linking or unlinking refused. `appointments` lists the future bookings that block leaving."""
+
+    def __init__(self, message: str, appointments: list[Appointment] | None = None):
+        super().__init__(message)
+        self.appointments = appointments or []
+
+
 def _unique_slug(name: str) -> str:
     base = slugify(name)[:200] or "hospital"
+    if base in RESERVED_SLUGS:
+        base = f"{base}-hospital"
     slug, n = base, 2
-    while Hospital.objects.filter(slug=slug).exists():
+    while slug in RESERVED_SLUGS or Hospital.objects.filter(slug=slug).exists():
         slug, n = f"{base}-{n}", n + 1
     return slug
 
@@ -71,3 +91,316 @@ def hospital_set_status(*, actor: User, hospital: Hospital, status: str) -> Hosp
     hospital.status_changed_by = actor
     hospital.save(update_fields=["status", "status_changed_at", "status_changed_by"])
     return hospital
+
+
+# --- permissions ---------------------------------------------------------------------------------
+
+
+def is_admin_of(user: User, hospital: Hospital) -> bool:
+    return (
+        user.is_authenticated
+        and user.role == User.Role.HOSPITAL_ADMIN
+        and HospitalMembership.objects.filter(
+            user=user, hospital=hospital, role=HospitalMembership.Role.ADMIN, is_active=True
+        ).exists()
+    )
+
+
+def _require_admin(actor: User, hospital: Hospital, error: type[HospitalError] = HospitalError) -> None:
+    if not is_admin_of(actor, hospital):
+        raise error("Only this hospital's administrator can do that.")
+
+
+def _admins_of(hospital: Hospital) -> list[User]:
+    return [
+        m.user
+        for m in HospitalMembership.objects.filter(
+            hospital=hospital, role=HospitalMembership.Role.ADMIN, is_active=True, user__is_active=True
+        ).select_related("user")
+    ]
+
+
+# --- hospital profile and departments ----------------------------------------------------------------
+
+PROFILE_FIELDS = ("name", "city", "address", "phone", "email", "time_zone", "description")
+
+
+@transaction.atomic
+def hospital_update_profile(*, actor: User, hospital: Hospital, data: dict) -> Hospital:
+    _require_admin(actor, hospital)
+    for field in PROFILE_FIELDS:
+        if field in data:
+            value = data[field]
+            setattr(hospital, field, value.strip() if isinstance(value, str) else value)
+    hospital.full_clean(exclude=["slug", "status_changed_by"])
+    hospital.save(update_fields=[f for f in PROFILE_FIELDS if f in data])
+    return hospital
+
+
+def _clean_department_name(name: str) -> str:
+    name = " ".join(name.split())
+    if not name:
+        raise HospitalError("Give the department a name.")
+    return name
+
+
+def _name_taken(hospital: Hospital, name: str, exclude_pk: int | None = None) -> bool:
+    return hospital.departments.filter(name__iexact=name).exclude(pk=exclude_pk).exists()
+
+
+@transaction.atomic
+def department_create(*, actor: User, hospital: Hospital, name: str) -> Department:
+    _require_admin(actor, hospital)
+    name = _clean_department_name(name)
+    if _name_taken(hospital, name):
+        raise HospitalError(f"{hospital.name} already has a department called {name}.")
+    return Department.objects.create(hospital=hospital, name=name)
+
+
+@transaction.atomic
+def department_rename(*, actor: User, department: Department, name: str) -> Department:
+    _require_admin(actor, department.hospital)
+    name = _clean_department_name(name)
+    if _name_taken(department.hospital, name, exclude_pk=department.pk):
+        raise HospitalError(f"{department.hospital.name} already has a department called {name}.")
+    department.name = name
+    department.save(update_fields=["name"])
+    return department
+
+
+@transaction.atomic
+def department_retire(*, actor: User, department: Department) -> Department:
+    """A retired department is no longer offered for new doctors; its row and history stay."""
+    _require_admin(actor, department.hospital)
+    if not department.is_active:
+        raise HospitalError(f"{department.name} is already retired.")
+    department.is_active = False
+    department.retired_at = timezone.now()
+    department.save(update_fields=["is_active", "retired_at"])
+    return department
+
+
+@transaction.atomic
+def department_reopen(*, actor: User, department: Department) -> Department:
+    _require_admin(actor, department.hospital)
+    department.is_active = True
+    department.retired_at = None
+    department.save(update_fields=["is_active", "retired_at"])
+    return department
+
+
+# --- affiliations (doctor <-> hospital) ---------------------------------------------------------------
+
+
+def _check_department(hospital: Hospital, department: Department | None) -> None:
+    if department is None:
+        return
+    if department.hospital_id != hospital.pk:
+        raise AffiliationError("That department belongs to another hospital.")
+    if not department.is_active:
+        raise AffiliationError(f"The {department.name} department is retired; choose another one.")
+
+
+@transaction.atomic
+def affiliation_create(
+    *,
+    actor: User,
+    doctor: DoctorProfile,
+    hospital: Hospital,
+    department: Department | None,
+    consultation_fee: Decimal = Decimal("0"),
+) -> Affiliation:
+    """Link a doctor to a hospital. The doctor links themselves to an approved hospital; a hospital admin
+    adds a registered doctor to their own hospital. Both sides are told."""
+    acting_as_doctor = actor.pk == doctor.user_id
+    if acting_as_doctor:
+        if not hospital.is_approved:
+            raise AffiliationError(f"{hospital.name} is not open for new doctors.")
+    else:
+        _require_admin(actor, hospital, AffiliationError)
+    if not doctor.user.is_active:
+        raise AffiliationError(f"{doctor.display_name}'s account is deactivated.")
+    _check_department(hospital, department)
+    if consultation_fee < 0:
+        raise AffiliationError("The consultation fee cannot be negative.")
+    Hospital.objects.select_for_update().filter(pk=hospital.pk).first()
+    if Affiliation.objects.filter(doctor=doctor, hospital=hospital, is_active=True).exists():
+        raise AffiliationError(f"{doctor.display_name} already works at {hospital.name}.")
+    try:
+        with transaction.atomic():
+            affiliation = Affiliation.objects.create(
+                doctor=doctor, hospital=hospital, department=department,
+                consultation_fee=consultation_fee, added_by=actor,
+            )  # fmt: skip
+    except IntegrityError as error:
+        raise AffiliationError(f"{doctor.display_name} already works at {hospital.name}.") from error
+
+    where = f"{hospital.name}" + (f", {department.name}" if department else "")
+    recipients = [doctor.user, *_admins_of(hospital)]
+    for recipient in recipients:
+        if recipient.pk == actor.pk:
+            continue
+        is_doctor = recipient.pk == doctor.user_id
+        notify(
+            recipient=recipient,
+            kind=Notification.Kind.AFFILIATION_CHANGED,
+            title=f"You were added to {hospital.name}"
+            if is_doctor
+            else f"{doctor.display_name} joined {hospital.name}",
+            body=f"{doctor.display_name} now works at {where}.",
+            url=reverse("doctors:my_hospitals") if is_doctor else reverse("hospitals:doctor_list"),
+        )
+    return affiliation
+
+
+def future_appointments_of(affiliation: Affiliation):
+    """Booked appointments still to come for this doctor at this hospital: they block leaving."""
+    return (
+        Appointment.objects.filter(
+            doctor_id=affiliation.doctor_id,
+            hospital_id=affiliation.hospital_id,
+            start_at__gte=timezone.now(),
+            status__in=[s for s in Appointment.ACTIVE_STATUSES if s != Appointment.Status.COMPLETED],
+        )
+        .select_related("patient__user")
+        .order_by("start_at")
+    )
+
+
+@transaction.atomic
+def affiliation_end(
+    *, actor: User, affiliation: Affiliation, cancel_future_appointments: bool = False, reason: str = ""
+) -> Affiliation:
+    """End a doctor's work at a hospital (the doctor leaves, or the hospital admin removes them).
+
+    Refused while future appointments are booked there, unless the caller asks to cancel them: then each is
+    cancelled through the appointment state machine and its patient is told. The row stays as history."""
+    affiliation = (
+        Affiliation.objects.select_for_update().select_related("doctor__user", "hospital").get(pk=affiliation.pk)
+    )
+    doctor, hospital = affiliation.doctor, affiliation.hospital
+    acting_as_doctor = actor.pk == doctor.user_id
+    if not acting_as_doctor:
+        _require_admin(actor, hospital, AffiliationError)
+    if not affiliation.is_active:
+        raise AffiliationError(f"{doctor.display_name} no longer works at {hospital.name}.")
+
+    upcoming = list(future_appointments_of(affiliation).select_for_update(of=("self",)))
+    if upcoming and not cancel_future_appointments:
+        count = len(upcoming)
+        raise AffiliationError(
+            f"{doctor.display_name} still has {count} booked appointment{'s' if count != 1 else ''} "
+            f"at {hospital.name}. Cancel {'them' if count != 1 else 'it'} first, or choose to cancel and "
+            "notify the patients.",
+            appointments=upcoming,
+        )
+    note = reason.strip() or (
+        f"{doctor.display_name} no longer works at {hospital.name}."
+        if acting_as_doctor
+        else f"{hospital.name} removed {doctor.display_name} from its doctors."
+    )
+    for appointment in upcoming:
+        appointment_transition(
+            actor=actor, appointment=appointment, to_status=Appointment.Status.CANCELLED, note=note[:300]
+        )
+        local = timezone.localtime(appointment.start_at, hospital.tz)
+        notify(
+            recipient=appointment.patient.user,
+            kind=Notification.Kind.APPOINTMENT_CANCELLED,
+            title=f"Your appointment with {doctor.display_name} was cancelled",
+            body=f"{local:%a %d %b %Y, %H:%M} ({hospital.time_zone}) at {hospital.name}: {note}",
+            url=reverse("doctors:directory"),
+        )
+
+    affiliation.is_active = False
+    affiliation.ended_at = timezone.now()
+    affiliation.ended_by = actor
+    affiliation.save(update_fields=["is_active", "ended_at", "ended_by"])
+
+    for recipient in [doctor.user, *_admins_of(hospital)]:
+        if recipient.pk == actor.pk:
+            continue
+        is_doctor = recipient.pk == doctor.user_id
+        notify(
+            recipient=recipient,
+            kind=Notification.Kind.AFFILIATION_CHANGED,
+            title=f"You were removed from {hospital.name}"
+            if is_doctor
+            else f"{doctor.display_name} left {hospital.name}",
+            body=note,
+            url=reverse("doctors:my_hospitals") if is_doctor else reverse("hospitals:doctor_list"),
+        )
+    return affiliation
+
+
+@transaction.atomic
+def affiliation_set_fee(*, actor: User, affiliation: Affiliation, consultation_fee: Decimal) -> Affiliation:
+    if actor.pk != affiliation.doctor.user_id and not is_admin_of(actor, affiliation.hospital):
+        raise AffiliationError("Only the doctor or the hospital's administrator can change this fee.")
+    if not affiliation.is_active:
+        raise AffiliationError("This affiliation has ended.")
+    if consultation_fee < 0:
+        raise AffiliationError("The consultation fee cannot be negative.")
+    affiliation.consultation_fee = consultation_fee
+    affiliation.save(update_fields=["consultation_fee"])
+    return affiliation
+
+
+# --- staff ----------------------------------------------------------------------------------------
+
+STAFF_ROLES = (HospitalMembership.Role.FRONT_DESK, HospitalMembership.Role.CASHIER, HospitalMembership.Role.PHARMACIST)
+
+
+def set_password_url(user: User) -> str:
+    """A working link into allauth's "set a new password" page (the password-reset-from-key flow)."""
+    from allauth.account import app_settings as allauth_settings
+    from allauth.account.utils import user_pk_to_url_str
+
+    key = allauth_settings.PASSWORD_RESET_TOKEN_GENERATOR().make_token(user)
+    return reverse("account_reset_password_from_key", kwargs={"uidb36": user_pk_to_url_str(user), "key": key})
+
+
+def _send_welcome(user_id: int, hospital_id: int, base_url: str) -> None:
+    user = User.objects.get(pk=user_id)
+    hospital = Hospital.objects.get(pk=hospital_id)
+    context = {"user": user, "hospital": hospital, "url": base_url.rstrip("/") + set_password_url(user)}
+    send_mail(
+        subject=f"Your HMS account at {hospital.name}",
+        message=render_to_string("hospitals/email/staff_welcome.txt", context),
+        from_email=None,
+        recipient_list=[user.email],
+    )
+
+
+@transaction.atomic
+def staff_create(
+    *, actor: User, hospital: Hospital, email: str, full_name: str, role: str, phone: str = "", base_url: str
+) -> HospitalMembership:
+    """A staff account with no password yet; the person chooses one through the e-mailed link."""
+    _require_admin(actor, hospital)
+    if role not in STAFF_ROLES:
+        raise HospitalError("Choose front desk, cashier or pharmacist.")
+    email = User.objects.normalize_email(email)
+    if User.objects.filter(email__iexact=email).exists():
+        raise HospitalError("An account with this e-mail address already exists.")
+    user = User.objects.create_user(
+        email=email, password=None, full_name=full_name.strip(), phone=phone.strip(), role=User.Role.STAFF
+    )
+    membership = HospitalMembership.objects.create(user=user, hospital=hospital, role=role, created_by=actor)
+    transaction.on_commit(lambda: _send_welcome(user.pk, hospital.pk, base_url))
+    return membership
+
+
+@transaction.atomic
+def staff_deactivate(*, actor: User, membership: HospitalMembership) -> HospitalMembership:
+    """The person can no longer log in; their membership row stays for the record."""
+    _require_admin(actor, membership.hospital)
+    if membership.role == HospitalMembership.Role.ADMIN:
+        raise HospitalError("Hospital administrators cannot be deactivated here.")
+    if not membership.is_active:
+        raise HospitalError(f"{membership.user.full_name} is already deactivated.")
+    membership.is_active = False
+    membership.save(update_fields=["is_active"])
+    membership.user.is_active = False
+    membership.user.save(update_fields=["is_active"])
+    return membership

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from patients.models import PatientProfile
+from patients.models import AccessLogEntry, ClinicalDocument, MedicalBackground, PatientProfile
 
 
 @admin.register(PatientProfile)
@@ -9,3 +9,43 @@ class PatientProfileAdmin(admin.ModelAdmin):
     list_filter = ["sex", "blood_group"]
     search_fields = ["patient_number", "user__full_name", "user__email", "user__phone"]
     raw_id_fields = ["user"]
+
+
+class NoDeleteAdmin(admin.ModelAdmin):
+    """Clinical records are never hard-deleted, not even from the Django admin."""
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(MedicalBackground)
+class MedicalBackgroundAdmin(NoDeleteAdmin):
+    list_display = ["patient", "updated_at"]
+    raw_id_fields = ["patient", "updated_by"]
+
+
+@admin.register(ClinicalDocument)
+class ClinicalDocumentAdmin(NoDeleteAdmin):
+    list_display = ["title", "patient", "kind", "created_at", "uploaded_by"]
+    list_filter = ["kind"]
+    raw_id_fields = ["patient", "uploaded_by", "hospital"]
+    readonly_fields = ["file", "preview", "content_type", "size", "original_name"]
+
+
+@admin.register(AccessLogEntry)
+class AccessLogEntryAdmin(admin.ModelAdmin):
+    """Read-only: the access log is append-only (a database trigger refuses UPDATE and DELETE as well)."""
+
+    list_display = ["created_at", "accessor", "accessor_role", "hospital", "patient", "kind", "object_id", "ip_address"]
+    list_filter = ["kind", "accessor_role"]
+    search_fields = ["patient__patient_number", "accessor__email"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -2,8 +2,8 @@ import datetime
 
 from accounts.demo import demo_user
 from accounts.models import User
-from patients.models import PatientProfile
-from patients.services import patient_profile_create
+from patients.models import MedicalBackground, PatientProfile
+from patients.services import medical_background_save, patient_profile_create
 
 PATIENTS = [
     ("patient@example.com", "Pat Kumar", "+91 98450 00001", datetime.date(1985, 4, 12), "male", "B+"),
@@ -22,3 +22,15 @@ def seed(demo: dict) -> None:
         )
         patients[email] = profile
     demo["patients"] = patients
+
+    # Self-reported background for the main demo patient (kept if they have already edited it).
+    pat = patients["patient@example.com"]
+    if not MedicalBackground.objects.filter(patient=pat).exists():
+        medical_background_save(
+            actor=pat.user, patient=pat,
+            allergies="Penicillin (skin rash, 2012)",
+            chronic_conditions="Essential hypertension (since 2019)",
+            past_surgeries="Appendectomy, 2004",
+            current_medications="Amlodipine 5 mg, once daily in the morning",
+            family_history="Father: type 2 diabetes. Mother: hypertension.",
+        )  # fmt: skip

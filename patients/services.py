@@ -1,7 +1,13 @@
+import logging
+
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from accounts.models import User
-from patients.models import PatientProfile
+from patients.files import InspectedFile
+from patients.models import AccessLogEntry, ClinicalDocument, MedicalBackground, PatientProfile
+
+logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
@@ -19,3 +25,95 @@ def patient_profile_create(*, user: User, **profile) -> PatientProfile:
     profile_row.patient_number = f"P{profile_row.pk:06d}"
     profile_row.save(update_fields=["patient_number"])
     return profile_row
+
+
+BACKGROUND_FIELDS = ["allergies", "chronic_conditions", "past_surgeries", "current_medications", "family_history"]
+
+
+def medical_background_save(*, actor: User, patient: PatientProfile, **fields: str) -> MedicalBackground:
+    """Only the patient keeps their own self-reported background."""
+    if actor.pk != patient.user_id:
+        raise PermissionDenied("Only the patient can change their medical background.")
+    background, _ = MedicalBackground.objects.get_or_create(patient=patient)
+    for name in BACKGROUND_FIELDS:
+        if name in fields:
+            setattr(background, name, fields[name].strip())
+    background.updated_by = actor
+    background.save()
+    return background
+
+
+def clinical_document_add(
+    *,
+    actor: User,
+    patient: PatientProfile,
+    uploaded_file,
+    inspected: InspectedFile,
+    title: str,
+    description: str = "",
+    hospital_id: int | None = None,
+) -> ClinicalDocument:
+    """Store an already content-checked upload in private storage under a random name.
+
+    The caller fetched `patient` through `patients_visible_to(actor)`. If the database row cannot be written,
+    the stored files are removed again, so a failed upload leaves nothing behind."""
+    from django.core.files.base import ContentFile
+
+    from patients.selectors import clinical_record_visible_to
+
+    if not clinical_record_visible_to(actor, patient):
+        raise PermissionDenied("You cannot add files to this record.")
+    document = ClinicalDocument(
+        patient=patient, uploaded_by=actor, hospital_id=hospital_id, title=title.strip(),
+        description=description.strip(),
+        kind=inspected.kind, content_type=inspected.content_type, original_name=(uploaded_file.name or "")[:255],
+        size=uploaded_file.size, preview_note=inspected.preview_note,
+    )  # fmt: skip
+    if inspected.format == "dicom":
+        for key in ("modality", "body_part", "study_date", "study_description"):
+            setattr(document, key, inspected.metadata.get(key) or getattr(document, key))
+    stored: list = []
+    try:
+        with transaction.atomic():
+            uploaded_file.seek(0)
+            document.file.save(uploaded_file.name, uploaded_file, save=False)
+            stored.append(document.file)
+            if inspected.preview_png:
+                document.preview.save("preview.png", ContentFile(inspected.preview_png), save=False)
+                stored.append(document.preview)
+            document.save()
+    except Exception:
+        for field_file in stored:
+            field_file.storage.delete(field_file.name)
+        raise
+    return document
+
+
+def access_log_record(
+    *,
+    actor: User,
+    patient: PatientProfile,
+    kind: str,
+    object_id: int | None = None,
+    hospital_id: int | None = None,
+    ip_address: str | None = None,
+) -> AccessLogEntry:
+    """Append one row to the patient's access log. Called by every view that shows clinical data, after the
+    care-relationship check passed (denied requests never reach it)."""
+    from patients.selectors import care_hospital_id
+
+    if hospital_id is None and actor.role == User.Role.DOCTOR:
+        hospital_id = care_hospital_id(actor, patient)
+    role = User.Role.SUPER_ADMIN if actor.is_superuser else actor.role
+    return AccessLogEntry.objects.create(
+        accessor=actor, accessor_role=role, hospital_id=hospital_id, patient=patient, kind=kind,
+        object_id=object_id, ip_address=ip_address or None,
+    )  # fmt: skip
+
+
+def log_clinical_read(request, *, patient: PatientProfile, kind: str, object_id=None, hospital_id=None) -> None:
+    """View helper: record the read with the client's address."""
+    access_log_record(
+        actor=request.user, patient=patient, kind=kind, object_id=object_id, hospital_id=hospital_id,
+        ip_address=request.META.get("REMOTE_ADDR"),
+    )  # fmt: skip

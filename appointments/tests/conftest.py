@@ -3,8 +3,79 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from appointments.models import Appointment
+from appointments.models import Appointment, ScheduleRange, WeeklySchedule
 from appointments.tests.factories import AppointmentFactory
+
+IN_PERSON, VIDEO = Appointment.Mode.IN_PERSON, Appointment.Mode.VIDEO
+
+
+def _t(value: str) -> datetime.time:
+    return datetime.time.fromisoformat(value)
+
+
+@pytest.fixture
+def make_schedule():
+    """make_schedule(doctor, hospital, [(weekdays, "09:00", "13:00", mode), ...], valid_from=, valid_until=)."""
+
+    def make(doctor, hospital, ranges, valid_from=datetime.date(2000, 1, 1), valid_until=None) -> WeeklySchedule:
+        schedule = WeeklySchedule.objects.create(
+            doctor=doctor, hospital=hospital, valid_from=valid_from, valid_until=valid_until
+        )
+        for weekdays, start, end, *mode in ranges:
+            for weekday in [weekdays] if isinstance(weekdays, int) else weekdays:
+                ScheduleRange.objects.create(
+                    schedule=schedule, weekday=weekday, start_time=_t(start), end_time=_t(end),
+                    mode=mode[0] if mode else IN_PERSON,
+                )  # fmt: skip
+        return schedule
+
+    return make
+
+
+EVERY_DAY = range(7)
+
+
+@pytest.fixture
+def working_doctor(doctor, hospital, make_schedule):
+    """`doctor` works every day at `hospital` (Asia/Kolkata): 09:00-13:00 and 14:00-17:00 in person,
+    17:00-18:00 video."""
+    make_schedule(
+        doctor, hospital,
+        [(EVERY_DAY, "09:00", "13:00"), (EVERY_DAY, "14:00", "17:00"), (EVERY_DAY, "17:00", "18:00", VIDEO)],
+    )  # fmt: skip
+    return doctor
+
+
+@pytest.fixture
+def day(hospital) -> datetime.date:
+    """A local day three days ahead: inside the lead time and the horizon."""
+    return timezone.now().astimezone(hospital.tz).date() + datetime.timedelta(days=3)
+
+
+@pytest.fixture
+def at(hospital, day):
+    """at("09:30") -> the aware UTC instant of that wall-clock time at `hospital` on `day`."""
+
+    def make(value: str, on: datetime.date | None = None, place=None) -> datetime.datetime:
+        place = place or hospital
+        local = datetime.datetime.combine(on or day, _t(value), tzinfo=place.tz)
+        return local.astimezone(datetime.UTC)
+
+    return make
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `postgres` exercise PostgreSQL-only features (exclusion constraints). They are collected
+    only when the suite runs on PostgreSQL (the CI's second pass), so a SQLite run neither skips nor fakes them."""
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        return
+    here = str(__file__).rsplit("/", 1)[0]
+    deselected = [item for item in items if item.get_closest_marker("postgres") and str(item.path).startswith(here)]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [item for item in items if item not in deselected]
 
 
 def video_appointment_for(doctor, patient, hospital, *, starts_in_minutes: float = 5, **extra) -> Appointment:

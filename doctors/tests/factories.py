@@ -2,7 +2,7 @@ import factory
 
 from accounts.models import User
 from accounts.tests.factories import UserFactory
-from doctors.models import DoctorProfile, Specialization
+from doctors.models import DoctorProfile, Language, Specialization
 
 
 class SpecializationFactory(factory.django.DjangoModelFactory):
@@ -14,6 +14,14 @@ class SpecializationFactory(factory.django.DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"specialty-{n}")
 
 
+class LanguageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Language
+        django_get_or_create = ["name"]
+
+    name = factory.Sequence(lambda n: f"Language {n}")
+
+
 class DoctorFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = DoctorProfile
@@ -23,10 +31,14 @@ class DoctorFactory(factory.django.DjangoModelFactory):
         UserFactory, role=User.Role.DOCTOR, email=factory.Sequence(lambda n: f"doctor{n}@example.org")
     )
     registration_number = factory.Sequence(lambda n: f"REG-{n:06d}")
-    languages = "English"
     years_of_experience = 5
 
     @factory.post_generation
     def specializations(self, create, extracted, **kwargs):
         if create and extracted:
             self.specializations.set(extracted)
+
+    @factory.post_generation
+    def languages(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.languages.set(extracted)
