@@ -208,3 +208,15 @@ def test_make_demo_call_is_idempotent(doctor, patient, hospital):
     assert appointment.mode == Appointment.Mode.VIDEO
     assert calls.call_status(appointment).is_open
     assert appointment.hospital == hospital
+
+
+def test_appointment_detail_links_the_call_and_its_record(client_for, doctor, patient, hospital_admin, attended):
+    detail = reverse("appointments:detail", args=[attended.pk])
+    record = f'href="{reverse("appointments:call_record", args=[attended.pk])}"'
+    call = f'href="{reverse("appointments:call", args=[attended.pk])}"'
+    admin_html = client_for(hospital_admin).get(detail).content.decode()
+    assert record in admin_html and call not in admin_html
+    doctor_html = client_for(doctor.user).get(detail).content.decode()
+    assert record in doctor_html and call in doctor_html
+    patient_html = client_for(patient.user).get(detail).content.decode()
+    assert call in patient_html and record not in patient_html
