@@ -1,24 +1,34 @@
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from accounts.roles import role_required
 from appointments.calls import upcoming_or_callable
+from appointments.forms import place_value
 from appointments.models import Appointment
-from appointments.selectors import doctor_appointments_between
+from appointments.selectors import available_slots, doctor_appointments_between, next_free_slot
 from appointments.services import visit_actions
 from doctors import selectors
 from doctors.forms import DirectoryFilterForm, DoctorProfileForm, FeeForm, LeaveForm, LinkHospitalForm
 from doctors.models import DoctorProfile
 from doctors.services import DoctorError, doctor_update_profile
 from hospitals.models import Affiliation
-from hospitals.services import AffiliationError, affiliation_create, affiliation_end, affiliation_set_fee
+from hospitals.selectors import open_departments_by_hospital
+from hospitals.services import (
+    AffiliationError,
+    affiliation_create,
+    affiliation_end,
+    affiliation_set_fee,
+    future_appointments_of,
+)
 from prescriptions.selectors import consultations_waiting_for
 
 DIRECTORY_PAGE_SIZE = 12
@@ -71,11 +81,35 @@ def directory(request):
     return render(request, "doctors/directory.html", context)
 
 
+SLOTS_SHOWN = 8
+
+
+def _bookable_slots(doctor) -> tuple[list[dict], dict | None]:
+    """The doctor's next free slots (two weeks, a handful) and the very next one, each with its booking link."""
+    today = timezone.now().date()
+    slots = available_slots(doctor=doctor, start_date=today, end_date=today + timedelta(days=13))
+    if not slots:
+        later = next_free_slot(doctor)
+        slots = [later] if later else []
+    hospitals = {a.hospital_id: a.hospital for a in doctor.listed_affiliations}
+    book_url = reverse("appointments:book", args=[doctor.pk])
+    rows = []
+    for slot in slots[:SLOTS_SHOWN]:
+        hospital = hospitals.get(slot.hospital_id)
+        if hospital is None:
+            continue
+        query = urlencode({"place": place_value(slot.hospital_id, slot.mode), "date": slot.local_start.date()})
+        rows.append({"slot": slot, "hospital": hospital, "url": f"{book_url}?{query}"})
+    return rows, (rows[0] if rows else None)
+
+
 def detail(request, pk: int):
     doctor = selectors.public_doctor(pk)
     if doctor is None:
         raise Http404("No such doctor.")
-    return render(request, "doctors/detail.html", {"doctor": doctor})
+    bookable_slots, next_slot = _bookable_slots(doctor)
+    context = {"doctor": doctor, "bookable_slots": bookable_slots, "next_slot": next_slot}
+    return render(request, "doctors/detail.html", context)
 
 
 def photo(request, pk: int):
@@ -122,13 +156,9 @@ def my_profile(request):
 
 def _my_hospitals_context(profile, link_form=None) -> dict:
     affiliations = list(selectors.active_affiliations_of(profile).order_by("hospital__name"))
-    departments_by_hospital = {}
+    departments = open_departments_by_hospital([a.hospital_id for a in affiliations])
     for affiliation in affiliations:
-        departments_by_hospital.setdefault(affiliation.hospital_id, [])
-    for department in affiliation_departments(departments_by_hospital.keys()):
-        departments_by_hospital[department.hospital_id].append(department)
-    for affiliation in affiliations:
-        affiliation.open_departments = departments_by_hospital[affiliation.hospital_id]
+        affiliation.open_departments = departments.get(affiliation.hospital_id, [])
         affiliation.fee_form = FeeForm(
             initial={"consultation_fee": affiliation.consultation_fee}, prefix=f"fee{affiliation.pk}"
         )
@@ -143,12 +173,6 @@ def _my_hospitals_context(profile, link_form=None) -> dict:
         "past_affiliations": past,
         "link_form": link_form or LinkHospitalForm(exclude_hospital_ids=[a.hospital_id for a in affiliations]),
     }
-
-
-def affiliation_departments(hospital_ids):
-    from hospitals.models import Department
-
-    return Department.objects.filter(hospital_id__in=list(hospital_ids), is_active=True).order_by("name")
 
 
 @role_required(User.Role.DOCTOR)
@@ -206,8 +230,6 @@ def set_fee(request, pk: int):
 
 @role_required(User.Role.DOCTOR)
 def leave_hospital(request, pk: int):
-    from hospitals.services import future_appointments_of
-
     affiliation = _own_affiliation(request, pk)
     form = LeaveForm(request.POST if request.method == "POST" else None)
     blocking = []

@@ -30,6 +30,14 @@ def departments_of(hospital: Hospital) -> QuerySet[Department]:
     ).order_by("-is_active", "name")
 
 
+def open_departments_by_hospital(hospital_ids: list[int]) -> dict[int, list[Department]]:
+    """The active departments of several hospitals in one query, keyed by hospital id."""
+    grouped: dict[int, list[Department]] = {}
+    for department in Department.objects.filter(hospital_id__in=hospital_ids, is_active=True).order_by("name"):
+        grouped.setdefault(department.hospital_id, []).append(department)
+    return grouped
+
+
 def hospital_affiliations(
     hospital: Hospital, *, query: str = "", department: int | None = None, specialization: int | None = None
 ) -> QuerySet[Affiliation]:

@@ -1,5 +1,6 @@
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
@@ -132,7 +133,10 @@ def hospital_update_profile(*, actor: User, hospital: Hospital, data: dict) -> H
         if field in data:
             value = data[field]
             setattr(hospital, field, value.strip() if isinstance(value, str) else value)
-    hospital.full_clean(exclude=["slug", "status_changed_by"])
+    try:
+        hospital.full_clean(exclude=["slug", "status_changed_by"])
+    except ValidationError as error:
+        raise HospitalError(" ".join(error.messages)) from error
     hospital.save(update_fields=[f for f in PROFILE_FIELDS if f in data])
     return hospital
 
@@ -288,8 +292,9 @@ def affiliation_end(
     upcoming = list(future_appointments_of(affiliation).select_for_update(of=("self",)))
     if upcoming and not cancel_future_appointments:
         count = len(upcoming)
+        who = "You still have" if acting_as_doctor else f"{doctor.display_name} still has"
         raise AffiliationError(
-            f"{doctor.display_name} still has {count} booked appointment{'s' if count != 1 else ''} "
+            f"{who} {count} booked appointment{'s' if count != 1 else ''} "
             f"at {hospital.name}. Cancel {'them' if count != 1 else 'it'} first, or choose to cancel and "
             "notify the patients.",
             appointments=upcoming,

@@ -49,8 +49,12 @@ def test_detail_pages(client_for, super_admin, everyone, hospital, doctor, patie
     assert "Dr Asha Rao" in hospital_page and "Hospital Admin" in hospital_page
     doctor_page = client.get(reverse("accounts:platform_doctor", args=[doctor.pk])).content.decode()
     assert doctor.registration_number in doctor_page and hospital.name in doctor_page
+    from appointments.tests.factories import AppointmentFactory
+
+    AppointmentFactory(patient=patient, doctor=doctor, hospital=hospital)
     patient_page = client.get(reverse("accounts:platform_patient", args=[patient.pk])).content.decode()
     assert patient.patient_number in patient_page
+    assert "Dr Asha Rao" in patient_page and "Asia/Kolkata" in patient_page
     assert client.get(reverse("accounts:platform_patient", args=[99999])).status_code == 404
 
 

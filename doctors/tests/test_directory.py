@@ -1,5 +1,7 @@
 """The public doctor directory and doctor page: who is listed, filters, search, pagination, bad input, queries."""
 
+import datetime
+
 import pytest
 from django.urls import reverse
 
@@ -179,3 +181,29 @@ def test_directory_is_public_and_in_patient_navigation(client, client_for, patie
     html = client_for(patient.user).get(URL).content.decode()
     assert 'href="/doctors/">Find a doctor</a>' in html
     assert patient.user.role == User.Role.PATIENT
+
+
+def test_doctor_page_offers_next_free_slots_with_booking_links(client, doctor, hospital, django_assert_max_num_queries):
+    from appointments.models import ScheduleRange, WeeklySchedule
+
+    schedule = WeeklySchedule.objects.create(doctor=doctor, hospital=hospital, valid_from=datetime.date(2000, 1, 1))
+    for weekday in range(7):
+        ScheduleRange.objects.create(
+            schedule=schedule, weekday=weekday, start_time=datetime.time(9), end_time=datetime.time(12)
+        )
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("doctors:detail", args=[doctor.pk]))
+    html = response.content.decode()
+
+    rows = response.context["bookable_slots"]
+    assert 1 <= len(rows) <= 8
+    assert response.context["next_slot"] == rows[0]
+    assert "Next free appointments" in html and "Next free:" in html
+    assert f"/appointments/book/{doctor.pk}/?place={hospital.pk}%3Ain_person&amp;date=" in html
+    # Local wall-clock times in the hospital's zone, never UTC.
+    assert rows[0]["slot"].local_start.hour in (9, 10, 11)
+
+
+def test_doctor_page_without_schedule_shows_no_slot_section(client, doctor):
+    html = client.get(reverse("doctors:detail", args=[doctor.pk])).content.decode()
+    assert "Next free" not in html and "Book an appointment" in html

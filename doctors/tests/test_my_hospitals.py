@@ -72,7 +72,7 @@ def test_leaving_lists_appointments_then_cancels_on_request(client_for, doctor, 
 
     assert patient.user.full_name in client.get(url).content.decode()
     refused = client.post(url)
-    assert refused.status_code == 400 and "still has 1 booked appointment" in refused.content.decode()
+    assert refused.status_code == 400 and "You still have 1 booked appointment" in refused.content.decode()
     affiliation.refresh_from_db()
     assert affiliation.is_active
 

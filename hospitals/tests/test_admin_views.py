@@ -221,3 +221,15 @@ def test_hospital_page_hides_ended_doctors(client, hospital, doctor):
     other = HospitalFactory()
     AffiliationFactory(hospital=other, doctor=doctor)
     assert "Asha Rao" not in client.get(reverse("hospitals:detail", args=[hospital.slug])).content.decode()
+
+
+@pytest.mark.parametrize("count", [1, 30])
+def test_public_hospital_page_query_count_is_constant(
+    client, hospital, department, django_assert_max_num_queries, count
+):
+    specs = [SpecializationFactory(), SpecializationFactory()]
+    for _ in range(count):
+        AffiliationFactory(hospital=hospital, department=department, doctor=DoctorFactory(specializations=specs))
+    with django_assert_max_num_queries(6):
+        response = client.get(reverse("hospitals:detail", args=[hospital.slug]))
+    assert len(response.context["affiliations"]) == count

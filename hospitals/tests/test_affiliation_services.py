@@ -126,7 +126,7 @@ def booked(doctor, hospital, patient, other_patient):
 
 def test_leaving_is_refused_while_future_appointments_are_booked(doctor, booked):
     affiliation = doctor.affiliations.get()
-    with pytest.raises(AffiliationError, match="2 booked appointments") as refused:
+    with pytest.raises(AffiliationError, match="You still have 2 booked appointments") as refused:
         affiliation_end(actor=doctor.user, affiliation=affiliation)
 
     assert {a.pk for a in refused.value.appointments} == {a.pk for a in booked}

@@ -71,6 +71,8 @@ def test_hospital_profile_update_validates_time_zone(hospital, hospital_admin, o
     assert (hospital.phone, hospital.description) == ("080 1", "Hi")
     with pytest.raises(HospitalError):
         hospital_update_profile(actor=other_hospital_admin, hospital=hospital, data={"phone": "1"})
+    with pytest.raises(HospitalError, match="time zone"):
+        hospital_update_profile(actor=hospital_admin, hospital=hospital, data={"time_zone": "Mars/Olympus"})
 
 
 def test_staff_account_gets_working_set_password_link(
