@@ -156,10 +156,13 @@ def client_for():
 
 
 def _daphne_setup():
+    from channels.layers import channel_layers
     from channels.testing.live import set_database_connection
 
     os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     set_database_connection()
+    # A channel layer created in the parent (its Redis sockets) must not be shared with the forked server.
+    channel_layers.backends.clear()
 
 
 @pytest.fixture(scope="session")

@@ -180,3 +180,39 @@ class AppointmentRating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.score}/5 for {self.doctor}"
+
+
+# --- video consultations (issue 7) -------------------------------------------------------------
+
+
+class CallAttendance(models.Model):
+    """One row per websocket session in a video call: when this participant joined and left.
+    A reload or a dropped network gives a new row, so the record shows every interruption."""
+
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="call_attendances")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    joined_at = models.DateTimeField()
+    left_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["joined_at", "id"]
+        indexes = [models.Index(fields=["appointment", "joined_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} in call {self.appointment_id} from {self.joined_at:%H:%M:%S}"
+
+
+class CallMessage(models.Model):
+    """A chat line written beside the video; kept with the appointment."""
+
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="call_messages")
+    sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField(max_length=2000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["appointment", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.sender}: {self.body[:40]}"

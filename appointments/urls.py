@@ -1,6 +1,7 @@
 from django.urls import path
 
 from appointments import views
+from appointments.call_views import call_urlpatterns
 
 app_name = "appointments"
 
@@ -28,3 +29,7 @@ urlpatterns = [
     path("desk/book/", views.desk_book, name="desk_book"),
     path("desk/register/", views.desk_register, name="desk_register"),
 ]
+
+# Video consultations (issue 7): the call page, its ICE servers, the call record. First, so that
+# "<pk>/call/" is not taken for a status action by "<pk>/<action>/" above.
+urlpatterns[:0] = call_urlpatterns

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from accounts.roles import role_required
+from appointments.calls import upcoming_or_callable
 from appointments.forms import place_value
 from appointments.models import Appointment
 from appointments.selectors import (
@@ -43,7 +44,7 @@ DIRECTORY_PAGE_SIZE = 12
 def dashboard(request):
     profile = request.user.doctor_profile
     upcoming = (
-        Appointment.objects.filter(doctor=profile, start_at__gte=timezone.now(), status__in=Appointment.ACTIVE_STATUSES)
+        Appointment.objects.filter(upcoming_or_callable(), doctor=profile, status__in=Appointment.ACTIVE_STATUSES)
         .select_related("patient__user", "hospital")
         .order_by("start_at")[:10]
     )

@@ -326,3 +326,19 @@ PRESENCE_TTL_SECONDS = int(os.environ.get("PRESENCE_TTL_SECONDS", "45"))
 # --- medical records (issue 5) -------------------------------------------------------------------
 # Largest clinical upload (PDF, PNG, JPEG, DICOM) accepted into a patient's record.
 CLINICAL_UPLOAD_MAX_BYTES = int(os.environ.get("CLINICAL_UPLOAD_MAX_BYTES", str(20 * 1024 * 1024)))
+
+# --- video consultations (issue 7) -------------------------------------------------------------
+# The call page and its websocket open this long before the start and stay open this long after the end.
+CALL_OPENS_MINUTES_BEFORE = int(os.environ.get("CALL_OPENS_MINUTES_BEFORE", "10"))
+CALL_CLOSES_MINUTES_AFTER = int(os.environ.get("CALL_CLOSES_MINUTES_AFTER", "30"))
+# ICE servers: none by default (host candidates suffice on one machine / one LAN). Production:
+# CALL_STUN_URLS=stun:turn.example.org:3478 CALL_TURN_URLS=turn:turn.example.org:3478?transport=udp,...
+# and CALL_TURN_SECRET = coturn's static-auth-secret (use-auth-secret): we hand out short-lived credentials.
+CALL_STUN_URLS = env_list("CALL_STUN_URLS")
+CALL_TURN_URLS = env_list("CALL_TURN_URLS")
+CALL_TURN_SECRET = os.environ.get("CALL_TURN_SECRET", "")
+CALL_TURN_TTL_SECONDS = int(os.environ.get("CALL_TURN_TTL_SECONDS", str(4 * 60 * 60)))
+if REDIS_URL:
+    # redis-py 8 gives every connection a 5 s socket timeout, exactly as long as channels-redis blocks in
+    # BZPOPMIN while waiting for a message: an idle websocket's receive loop then dies with "Timeout reading".
+    CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = [{"address": REDIS_URL, "socket_timeout": 15}]

@@ -3,10 +3,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import role_required
+from appointments.calls import upcoming_or_callable
 from appointments.models import Appointment
 from patients.forms import DocumentUploadForm, MedicalBackgroundForm
 from patients.models import AccessLogEntry, ClinicalDocument, MedicalBackground
@@ -26,9 +26,7 @@ from patients.services import clinical_document_add, log_clinical_read, medical_
 def dashboard(request):
     profile = request.user.patient_profile
     upcoming = (
-        Appointment.objects.filter(
-            patient=profile, start_at__gte=timezone.now(), status__in=Appointment.ACTIVE_STATUSES
-        )
+        Appointment.objects.filter(upcoming_or_callable(), patient=profile, status__in=Appointment.ACTIVE_STATUSES)
         .select_related("doctor__user", "hospital")
         .order_by("start_at")[:10]
     )
