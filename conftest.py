@@ -165,9 +165,13 @@ def _daphne_setup():
     channel_layers.backends.clear()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def _daphne_server(django_db_setup, django_db_blocker):
-    """One Daphne process (HTTP + websockets) per test session, on the test database file."""
+    """One Daphne process (HTTP + websockets) per test module, on the test database.
+
+    Per module, not per session: the embedded defaults keep presence and the channel layer in the server's
+    own memory, which the test process cannot reset, and SQLite hands the same ids to the next test's rows
+    (a stale "doctor 1 is online" from another module would leak into this one)."""
     from channels.testing.live import make_application
     from daphne.testing import DaphneProcess
     from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler

@@ -6,6 +6,7 @@ from django.contrib.auth import password_validation
 
 from accounts.models import User
 from doctors.models import DoctorProfile, Specialization
+from hms.inputs import IdsModelMultipleChoiceField, validate_date_of_birth
 from patients.models import PatientProfile
 
 TIME_ZONE_CHOICES = [("", "Choose a time zone")] + [(name, name) for name in sorted(zoneinfo.available_timezones())]
@@ -16,7 +17,9 @@ class PatientSignupForm(SignupForm):
 
     full_name = forms.CharField(max_length=150, label="Full name")
     phone = forms.CharField(max_length=32, required=False, label="Mobile phone")
-    date_of_birth = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_of_birth = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}), validators=[validate_date_of_birth]
+    )
     sex = forms.ChoiceField(choices=PatientProfile.Sex.choices, initial=PatientProfile.Sex.UNDISCLOSED)
 
     field_order = ["full_name", "email", "phone", "date_of_birth", "sex", "password1", "password2"]
@@ -55,7 +58,7 @@ class DoctorSignupForm(_NewAccountForm):
     full_name = forms.CharField(max_length=150, label="Full name")
     phone = forms.CharField(max_length=32, label="Phone")
     registration_number = forms.CharField(max_length=50, label="Licence / registration number")
-    specializations = forms.ModelMultipleChoiceField(
+    specializations = IdsModelMultipleChoiceField(
         queryset=Specialization.objects.all(), widget=forms.CheckboxSelectMultiple
     )
 

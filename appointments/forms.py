@@ -3,6 +3,7 @@ import datetime
 from django import forms
 
 from appointments.models import Appointment, ScheduleRange, TimeOff
+from hms.inputs import validate_date_of_birth, validate_sensible_date
 
 
 def place_value(hospital_id: int, mode: str) -> str:
@@ -40,11 +41,12 @@ class SlotChoiceField(forms.CharField):
         value = super().clean(value)
         try:
             moment = datetime.datetime.fromisoformat(value)
-        except ValueError:
+            if moment.tzinfo is None:
+                raise ValueError("a slot time always carries its UTC offset")
+            # Year 1 or 9999 with an offset overflows on conversion: also just "not a slot".
+            return moment.astimezone(datetime.UTC)
+        except (ValueError, OverflowError):
             raise forms.ValidationError("Choose one of the free slots.") from None
-        if moment.tzinfo is None:
-            raise forms.ValidationError("Choose one of the free slots.")
-        return moment.astimezone(datetime.UTC)
 
 
 class BookingForm(forms.Form):
@@ -131,11 +133,21 @@ class PatientRegisterForm(forms.Form):
     email = forms.EmailField(label="E-mail")
     phone = forms.CharField(label="Phone", max_length=32, required=False)
     date_of_birth = forms.DateField(
-        label="Date of birth", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label="Date of birth",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_date_of_birth],
     )
 
 
 class BookedPatientsFilterForm(forms.Form):
     q = forms.CharField(label="Search patient or doctor", max_length=100, required=False)
-    date_from = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(
+        label="From",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_sensible_date],
+    )
+    date_to = forms.DateField(
+        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}), validators=[validate_sensible_date]
+    )

@@ -60,6 +60,7 @@ from appointments.services import (
 )
 from doctors.models import DoctorProfile
 from doctors.selectors import active_affiliations_of
+from hms.inputs import parse_ids
 from hospitals.models import HospitalMembership
 from hospitals.selectors import hospital_of
 from patients.models import PatientProfile
@@ -466,7 +467,7 @@ def time_off(request):
 def time_off_detail(request, pk: int):
     item = get_object_or_404(TimeOff.objects.select_related("hospital"), pk=pk, doctor__user=request.user)
     if request.method == "POST":
-        ids = [int(value) for value in request.POST.getlist("appointment") if value.isdigit()]
+        ids = parse_ids(request.POST.getlist("appointment"))
         cancelled = time_off_cancel_conflicts(
             actor=request.user, time_off=item, appointment_ids=ids, reason=request.POST.get("reason", "")
         )

@@ -2,6 +2,7 @@ from django import forms
 
 from doctors.images import PhotoError, reencode_photo
 from doctors.models import DoctorProfile, Language, Specialization
+from hms.inputs import IdsModelMultipleChoiceField
 from hospitals.models import Department, Hospital
 
 
@@ -55,12 +56,12 @@ class PhotoField(forms.FileField):
 
 
 class DoctorProfileForm(forms.Form):
-    specializations = forms.ModelMultipleChoiceField(
+    specializations = IdsModelMultipleChoiceField(
         queryset=Specialization.objects.all(), widget=forms.CheckboxSelectMultiple
     )
     qualifications = forms.CharField(max_length=300, required=False, help_text="e.g. MBBS, MD (Cardiology)")
     years_of_experience = forms.IntegerField(min_value=0, max_value=70)
-    languages = forms.ModelMultipleChoiceField(
+    languages = IdsModelMultipleChoiceField(
         queryset=Language.objects.all(), widget=forms.CheckboxSelectMultiple, required=False,
         label="Languages you consult in",
     )  # fmt: skip

@@ -67,7 +67,8 @@ def hospital_affiliations(
 def hospital_doctor_affiliations(hospital: Hospital, doctor_pk: int) -> QuerySet[Affiliation]:
     """Every affiliation (current and past) of one doctor at this hospital; empty means 404."""
     return (
-        Affiliation.objects.filter(hospital=hospital, doctor_id=doctor_pk)
+        # doctor__pk (not doctor_id): Django turns an id too large for the database into "no rows".
+        Affiliation.objects.filter(hospital=hospital, doctor__pk=doctor_pk)
         .select_related("doctor__user", "department", "added_by", "ended_by")
         .order_by("-started_at")
     )

@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from hms.inputs import parse_ids
 from notifications.forms import PreferencesForm
 from notifications.presence import online_among
 from notifications.selectors import latest_notifications, notifications_of, unread_count
@@ -86,10 +87,7 @@ def preferences(request):
 @require_GET
 def presence(request):
     """Which of the given doctors are online now (public: the directory shows it to everyone)."""
-    ids = []
-    for value in request.GET.getlist("doctor")[:200]:
-        if value.isdigit():
-            ids.append(int(value))
+    ids = parse_ids(request.GET.getlist("doctor")[:200])
     response = JsonResponse({"online": sorted(online_among(ids))})
     response["Cache-Control"] = "no-store"
     return response

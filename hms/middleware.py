@@ -1,0 +1,26 @@
+from django.http import HttpResponseBadRequest
+from django.template.loader import render_to_string
+
+
+class RejectNulCharactersMiddleware:
+    """A NUL character in a query string or form field is never legitimate input, and PostgreSQL refuses
+    it in text columns (a 500 deep inside a search). Answer such a request with a plain 400 instead."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.META.get("QUERY_STRING", "") or "%00" in request.META.get("QUERY_STRING", ""):
+            return self._bad_request(request)
+        if request.method == "POST" and request.content_type in (
+            "application/x-www-form-urlencoded",
+            "multipart/form-data",
+        ):
+            for values in request.POST.lists():
+                if any("\x00" in value for value in values[1]):
+                    return self._bad_request(request)
+        return self.get_response(request)
+
+    @staticmethod
+    def _bad_request(request):
+        return HttpResponseBadRequest(render_to_string("400.html", request=request))
