@@ -125,7 +125,12 @@ class TimeOffForm(forms.Form):
 
 
 class PatientSearchForm(forms.Form):
-    q = forms.CharField(label="Patient number, e-mail, phone or name", min_length=3, max_length=100)
+    q = forms.CharField(
+        label="Patient number, e-mail, phone or name",
+        min_length=3,
+        max_length=100,
+        help_text="A name finds patients of this hospital; anyone else by exact patient number, e-mail or phone.",
+    )
 
 
 class PatientRegisterForm(forms.Form):

@@ -1,7 +1,10 @@
 import datetime
+import re
 
 from django.conf import settings
-from django.db.models import Avg, Count, F, Q, QuerySet
+from django.core import signing
+from django.db.models import Avg, Count, Exists, F, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Replace
 from django.utils import timezone
 
 from accounts.models import User
@@ -9,6 +12,7 @@ from appointments.models import Appointment, AppointmentRating, ScheduleRange, T
 from appointments.slots import Slot, days_between, generate_slots
 from doctors.models import DoctorProfile
 from hospitals.models import Hospital, HospitalMembership
+from patients.models import PatientProfile
 
 
 def appointments_visible_to(user: User) -> QuerySet[Appointment]:
@@ -318,3 +322,61 @@ def week_schedule(doctor: DoctorProfile, hospital_ids, week_start: datetime.date
                 day_off.append(off)
         days.append({"date": day, "ranges": day_ranges, "time_off": day_off, "appointments": day_appointments})
     return days
+
+
+# --- front desk: finding and choosing a patient ------------------------------------------------
+
+DESK_SEARCH_LIMIT = 20
+DESK_LINK_SALT = "desk-patient"
+DESK_LINK_MAX_AGE = 3600  # seconds: a result link is good for one visit to the desk, not forever
+MIN_PHONE_DIGITS = 6
+_PHONE_PUNCTUATION = (" ", "+", "-", "(", ")", ".", "/")
+
+
+def _digits_only(field: str):
+    """The phone column with the usual punctuation stripped, so "+49 (30) 123-45" compares as "493012345"."""
+    expression = F(field)
+    for char in _PHONE_PUNCTUATION:
+        expression = Replace(expression, Value(char), Value(""))
+    return expression
+
+
+def desk_patient_search(hospital: Hospital, query: str, *, limit: int = DESK_SEARCH_LIMIT) -> list[PatientProfile]:
+    """Patients the front desk of `hospital` may pick for a walk-in.
+
+    A name fragment only finds patients who have (or had) an appointment at this hospital. Across the network
+    only an exact patient number, e-mail (any case) or phone number (digits only) finds a patient: the walk-in
+    tells the desk one of those. Each result carries `is_local` (already a patient of this hospital)."""
+    query = " ".join(query.split())
+    if not query:
+        return []
+    is_local = Exists(Appointment.objects.filter(hospital=hospital, patient=OuterRef("pk")))
+    exact = Q(patient_number__iexact=query) | Q(user__email__iexact=query)
+    digits = re.sub(r"[^0-9]", "", query)
+    by_phone = Q()
+    if len(digits) >= MIN_PHONE_DIGITS:
+        by_phone = Q(phone_digits=digits)
+        exact |= by_phone
+    by_name = Q(is_local=True)
+    for word in query.split()[:5]:
+        by_name &= Q(user__full_name__icontains=word)
+    patients = PatientProfile.objects.filter(user__is_active=True).annotate(is_local=is_local)
+    if by_phone:
+        patients = patients.annotate(phone_digits=_digits_only("user__phone"))
+    return list(patients.filter(exact | by_name).select_related("user").order_by("user__full_name", "pk")[:limit])
+
+
+def desk_patient_token(hospital: Hospital, patient: PatientProfile) -> str:
+    """A signed, expiring reference to a patient the desk of `hospital` found (never a guessable id)."""
+    return signing.dumps({"patient": patient.pk, "hospital": hospital.pk}, salt=DESK_LINK_SALT)
+
+
+def desk_patient_from_token(hospital: Hospital, token: str) -> PatientProfile | None:
+    """The patient behind a result link, or None if the token is forged, expired or from another hospital."""
+    try:
+        data = signing.loads(token, salt=DESK_LINK_SALT, max_age=DESK_LINK_MAX_AGE)
+    except signing.BadSignature:  # also SignatureExpired
+        return None
+    if not isinstance(data, dict) or data.get("hospital") != hospital.pk or not isinstance(data.get("patient"), int):
+        return None
+    return PatientProfile.objects.select_related("user").filter(pk=data["patient"], user__is_active=True).first()

@@ -1,6 +1,7 @@
 """Thin views: fetch through a role-scoped selector, validate with a form, call one service, respond."""
 
 import datetime
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -34,6 +35,9 @@ from appointments.selectors import (
     appointments_visible_to,
     available_slots,
     booking_places,
+    desk_patient_from_token,
+    desk_patient_search,
+    desk_patient_token,
     doctor_appointments_between,
     slots_by_day,
     time_off_conflicts,
@@ -62,8 +66,7 @@ from doctors.models import DoctorProfile
 from doctors.selectors import active_affiliations_of
 from hms.inputs import parse_ids
 from hospitals.models import HospitalMembership
-from hospitals.selectors import hospital_of
-from patients.models import PatientProfile
+from hospitals.selectors import desk_hospital_of, hospital_of
 from patients.services import patient_register
 
 Role = User.Role
@@ -552,11 +555,12 @@ def hospital_patients(request):
 
 
 # --- front desk --------------------------------------------------------------------------------
+# Every desk view starts with desk_hospital_of(): only staff/admins of an APPROVED hospital get past it (403).
 
 
 @role_required(*DESK_ROLES)
 def desk(request):
-    hospital = hospital_of(request.user)
+    hospital = desk_hospital_of(request.user)
     day = _date_param(request) or timezone.now().astimezone(hospital.tz).date()
     start = datetime.datetime.combine(day, datetime.time.min, tzinfo=hospital.tz)
     appointments = (
@@ -575,33 +579,38 @@ def desk(request):
     return render(request, "appointments/desk.html", context)
 
 
+def _desk_book_url(token: str, doctor: DoctorProfile | None = None) -> str:
+    params = {"patient": token, **({"doctor": doctor.pk} if doctor else {})}
+    return f"{reverse('appointments:desk_book')}?{urlencode(params)}"
+
+
+def _desk_find_patient(request, hospital, *, bad_link: bool = False):
+    search = PatientSearchForm(None if bad_link else (request.GET or None))
+    matches = []
+    if search.is_bound and search.is_valid():
+        found = desk_patient_search(hospital, search.cleaned_data["q"])
+        matches = [(p, _desk_book_url(desk_patient_token(hospital, p))) for p in found]
+    context = {"hospital": hospital, "search": search, "matches": matches, "bad_link": bad_link}
+    return render(request, "appointments/desk_find_patient.html", context, status=400 if bad_link else 200)
+
+
 @role_required(*DESK_ROLES)
 def desk_book(request):
-    hospital = hospital_of(request.user)
-    patient = None
-    if request.GET.get("patient", "").isdigit():
-        patient = get_object_or_404(PatientProfile.objects.select_related("user"), pk=request.GET["patient"])
+    hospital = desk_hospital_of(request.user)
+    token = request.GET.get("patient", "")
+    if not token:
+        return _desk_find_patient(request, hospital)
+    patient = desk_patient_from_token(hospital, token)
     if patient is None:
-        search = PatientSearchForm(request.GET or None)
-        matches = []
-        if search.is_valid():
-            query = search.cleaned_data["q"].strip()
-            matches = PatientProfile.objects.select_related("user").filter(
-                Q(patient_number__iexact=query)
-                | Q(user__email__iexact=query)
-                | Q(user__phone__icontains=query)
-                | Q(user__full_name__icontains=query)
-            )[:20]
-        return render(
-            request, "appointments/desk_find_patient.html", {"hospital": hospital, "search": search, "matches": matches}
-        )
+        return _desk_find_patient(request, hospital, bad_link=True)
     doctors = list(
         DoctorProfile.objects.filter(affiliations__hospital=hospital, affiliations__is_active=True)
         .select_related("user")
         .distinct()
     )
-    doctor = next((d for d in doctors if str(d.pk) == (request.POST.get("doctor") or request.GET.get("doctor"))), None)
-    if (request.POST.get("doctor") or request.GET.get("doctor")) and doctor is None:
+    chosen = request.POST.get("doctor") or request.GET.get("doctor")
+    doctor = next((d for d in doctors if str(d.pk) == chosen), None)
+    if chosen and doctor is None:
         raise Http404("No such doctor at this hospital.")
     doctor = doctor or (doctors[0] if doctors else None)
     places = [(h, mode) for h, mode in booking_places(doctor) if h.pk == hospital.pk] if doctor else []
@@ -624,16 +633,16 @@ def desk_book(request):
             return redirect("appointments:detail", pk=appointment.pk)
     context = _picker(request, doctor, places, default_place=request.POST.get("place")) if doctor else {}
     context.update(
-        hospital=hospital, patient=patient, doctors=doctors, doctor=doctor, form=form, alternatives=alternatives,
-        keep_params=[("patient", patient.pk), ("doctor", doctor.pk if doctor else "")],
-        action=f"{reverse('appointments:desk_book')}?patient={patient.pk}&doctor={doctor.pk if doctor else ''}",
+        hospital=hospital, patient=patient, patient_token=token, doctors=doctors, doctor=doctor, form=form,
+        alternatives=alternatives, keep_params=[("patient", token), ("doctor", doctor.pk if doctor else "")],
+        action=_desk_book_url(token, doctor),
     )  # fmt: skip
     return render(request, "appointments/desk_book.html", context, status=400 if form.errors else 200)
 
 
 @role_required(*DESK_ROLES)
 def desk_register(request):
-    hospital_of(request.user)
+    hospital = desk_hospital_of(request.user)
     form = PatientRegisterForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -645,5 +654,5 @@ def desk_register(request):
                 date_of_birth=data["date_of_birth"],
             )  # fmt: skip
             messages.success(request, f"{user.full_name} is registered as {user.patient_profile.patient_number}.")
-            return redirect(f"{reverse('appointments:desk_book')}?patient={user.patient_profile.pk}")
+            return redirect(_desk_book_url(desk_patient_token(hospital, user.patient_profile)))
     return render(request, "appointments/desk_register.html", {"form": form}, status=400 if form.errors else 200)

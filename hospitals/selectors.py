@@ -1,3 +1,4 @@
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
@@ -18,6 +19,21 @@ def membership_of(user, *roles: str) -> HospitalMembership:
 
 def hospital_of(user, *roles: str) -> Hospital:
     return membership_of(user, *roles).hospital
+
+
+def desk_hospital_of(user) -> Hospital:
+    """The APPROVED hospital whose front desk this admin or staff member works at. A pending or suspended
+    hospital (or no active membership at all) is a PermissionDenied (403): its people may not search or
+    register patients. Every front-desk view goes through this one rule."""
+    membership = (
+        HospitalMembership.objects.filter(user=user, is_active=True, hospital__status=Hospital.Status.APPROVED)
+        .select_related("hospital")
+        .order_by("pk")
+        .first()
+    )
+    if membership is None:
+        raise PermissionDenied("The front desk is open only to staff of an approved hospital.")
+    return membership.hospital
 
 
 def approved_hospitals() -> QuerySet[Hospital]:

@@ -1,6 +1,9 @@
 import datetime
+import html
+import re
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from appointments.models import Appointment, ScheduleRange, WeeklySchedule
@@ -91,3 +94,11 @@ def video_appointment_for(doctor, patient, hospital, *, starts_in_minutes: float
 def video_appointment(doctor, patient, hospital) -> Appointment:
     """A video appointment of `doctor` with `patient` at `hospital` whose call window is open now."""
     return video_appointment_for(doctor, patient, hospital)
+
+
+def desk_link(client, query: str, full_name: str) -> str:
+    """Search the front desk for `query` and return the "Book for <full_name>" link, as a person would click it."""
+    page = client.get(reverse("appointments:desk_book"), {"q": query}).content.decode()
+    match = re.search(r'href="([^"]+)">Book for ' + re.escape(full_name) + "<", page)
+    assert match, f"no result link for {full_name!r} when searching {query!r}"
+    return html.unescape(match.group(1))

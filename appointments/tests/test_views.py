@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from appointments.models import Appointment, ScheduleRange, TimeOff
-from appointments.tests.conftest import IN_PERSON
+from appointments.tests.conftest import IN_PERSON, desk_link
 from appointments.tests.factories import AppointmentFactory
 from doctors.tests.factories import DoctorFactory
 from hospitals.tests.factories import AffiliationFactory
@@ -247,8 +247,9 @@ def test_ics_file(client_for, patient, appointment):
 
 
 def test_desk_books_for_a_registered_patient(client_for, staff, working_doctor, hospital, other_patient, at):
-    url = f"{reverse('appointments:desk_book')}?patient={other_patient.pk}&doctor={working_doctor.pk}"
-    response = client_for(staff).post(url, {"place": place(hospital), "start_at": slot_value(at("11:00"))})
+    client = client_for(staff)
+    url = f"{desk_link(client, 'pat2@example.org', 'Paula Schmidt')}&doctor={working_doctor.pk}"
+    response = client.post(url, {"place": place(hospital), "start_at": slot_value(at("11:00"))})
 
     appointment = Appointment.objects.get()
     assert response.status_code == 302
@@ -256,8 +257,9 @@ def test_desk_books_for_a_registered_patient(client_for, staff, working_doctor, 
 
 
 def test_desk_cannot_book_a_doctor_from_another_hospital(client_for, staff, other_doctor, other_patient, at, hospital):
-    url = f"{reverse('appointments:desk_book')}?patient={other_patient.pk}&doctor={other_doctor.pk}"
-    response = client_for(staff).post(url, {"place": place(hospital), "start_at": slot_value(at("11:00"))})
+    client = client_for(staff)
+    url = f"{desk_link(client, 'pat2@example.org', 'Paula Schmidt')}&doctor={other_doctor.pk}"
+    response = client.post(url, {"place": place(hospital), "start_at": slot_value(at("11:00"))})
     assert response.status_code == 404 and not Appointment.objects.exists()
 
 
@@ -266,7 +268,8 @@ def test_desk_registers_then_books(client_for, staff):
         reverse("appointments:desk_register"), {"full_name": "Walk In", "email": "walkin@example.org", "phone": "1"}
     )
     assert response.status_code == 302 and "?patient=" in response["Location"]
-    assert client_for(staff).get(response["Location"]).status_code == 200
+    booking_page = client_for(staff).get(response["Location"])
+    assert booking_page.status_code == 200 and "Book for Walk In" in booking_page.content.decode()
 
 
 def test_desk_checks_in_only_at_its_own_hospital(client_for, staff, other_hospital_admin, working_doctor, hospital,
