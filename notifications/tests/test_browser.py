@@ -5,6 +5,7 @@ import datetime
 import re
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from playwright.sync_api import expect
 
@@ -74,7 +75,11 @@ def test_doctor_hears_of_a_booking_live_and_patient_sees_doctor_online(
     expect(badge).to_have_text(re.compile("Online"), timeout=LIVE)
     expect(patient_page.locator("body[data-presence-live='1']")).to_be_attached(timeout=LIVE)
     doctor_page.context.close()
-    expect(badge).to_have_text(re.compile("Offline"), timeout=LIVE)
+    # Normally the closed socket takes the doctor offline at once. The guarantee is weaker: if the server never
+    # sees the close (a crashed browser, or rarely a busy CI machine), the tab's entry expires after
+    # PRESENCE_TTL_SECONDS and the next heartbeat sweep pushes "offline" — so wait up to that bound.
+    offline_bound_ms = (settings.PRESENCE_TTL_SECONDS + 2 * settings.PRESENCE_HEARTBEAT_SECONDS) * 1000
+    expect(badge).to_have_text(re.compile("Offline"), timeout=offline_bound_ms)
 
 
 def test_preferences_page_from_the_user_menu(live_url, page, browser_login, patient):
