@@ -167,9 +167,14 @@ def item_delete(request, pk: int):
 def issue(request, pk: int):
     prescription = get_object_or_404(prescriptions_visible_to(request.user).filter(doctor__user=request.user), pk=pk)
     form = IssueForm(request.POST)
-    form.is_valid()
+    if not form.is_valid():
+        # Never issue with the doctor's notes silently dropped: send them back with the reason.
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, f"Not issued: {error}")
+        return redirect(f"{appointment_visit_url(prescription.visit.appointment_id)}#prescription")
     try:
-        prescription_issue(actor=request.user, prescription=prescription, notes=form.cleaned_data.get("notes"))
+        prescription_issue(actor=request.user, prescription=prescription, notes=form.cleaned_data["notes"])
     except ClinicalError as error:
         messages.error(request, str(error))
         return redirect(f"{appointment_visit_url(prescription.visit.appointment_id)}#prescription")

@@ -50,6 +50,18 @@ def test_doctor_adds_items_and_issues_through_the_pages(note, care_appointment, 
     assert notification.url == reverse("prescriptions:detail", args=[draft.pk])
 
 
+def test_too_long_advice_is_not_issued_silently_without_it(note, care_appointment, doctor, client_for):
+    client = client_for(doctor.user)
+    client.post(reverse("prescriptions:item_create", args=[care_appointment.pk]), ITEM)
+    draft = Prescription.objects.get(status=Prescription.Status.DRAFT)
+
+    response = client.post(reverse("prescriptions:issue", args=[draft.pk]), {"notes": "x" * 2001}, follow=True)
+
+    draft.refresh_from_db()
+    assert draft.status == Prescription.Status.DRAFT
+    assert "Not issued: Ensure this value has at most 2000 characters" in response.content.decode()
+
+
 def test_item_form_errors_are_shown(note, care_appointment, doctor, client_for):
     response = client_for(doctor.user).post(
         reverse("prescriptions:item_create", args=[care_appointment.pk]), {**ITEM, "dose": "", "frequency": ""}
