@@ -146,6 +146,7 @@ def test_everyone_else_is_refused_and_hears_nothing(request, persona, doctor, pa
         await doc.send_json_to({"type": "description", "description": {"type": "offer", "sdp": "secret"}})
         assert (await pat.receive_json_from(timeout=TIMEOUT))["description"]["sdp"] == "secret"
         assert await outsider.receive_nothing(timeout=0.2)
+        await outsider.disconnect(timeout=TIMEOUT)
         await doc.disconnect(timeout=TIMEOUT)
         await pat.disconnect(timeout=TIMEOUT)
 
@@ -160,6 +161,7 @@ def test_foreign_origin_is_refused(doctor, video_appointment):
         communicator = socket(video_appointment.pk, doctor_cookie, origin=b"https://evil.example")
         connected, _ = await communicator.connect(timeout=TIMEOUT)
         assert not connected
+        await communicator.disconnect(timeout=TIMEOUT)
 
     run(scenario)
     assert not CallAttendance.objects.exists()
@@ -182,8 +184,10 @@ def test_outside_the_window_or_not_a_video_call_is_refused(doctor, patient, hosp
 
     async def scenario():
         for cookie in (doctor_cookie, patient_cookie):
-            connected, code = await socket(appointment.pk, cookie).connect(timeout=TIMEOUT)
+            communicator = socket(appointment.pk, cookie)
+            connected, code = await communicator.connect(timeout=TIMEOUT)
             assert not connected and code == CLOSE_REFUSED
+            await communicator.disconnect(timeout=TIMEOUT)
 
     run(scenario)
     assert not CallAttendance.objects.exists()
@@ -193,8 +197,10 @@ def test_unknown_appointment_is_refused(doctor):
     doctor_cookie = cookie_for(doctor.user)
 
     async def scenario():
-        connected, code = await socket(987654, doctor_cookie).connect(timeout=TIMEOUT)
+        communicator = socket(987654, doctor_cookie)
+        connected, code = await communicator.connect(timeout=TIMEOUT)
         assert not connected and code == CLOSE_REFUSED
+        await communicator.disconnect(timeout=TIMEOUT)
 
     run(scenario)
 

@@ -63,10 +63,14 @@ def test_a_foreign_origin_is_refused_even_with_a_valid_session(transactional_db,
         socket = _socket("/ws/notifications/", (b"origin", b"https://evil.example"), _cookie_for(patient.user))
         connected, _ = await socket.connect()
         assert not connected
+        # Finish the refused socket inside this loop: left pending, its channel-layer receive is only
+        # cancelled at loop teardown, which can stall on Redis.
+        await socket.disconnect()
         # And no Origin header at all is refused too.
         socket = _socket("/ws/notifications/", _cookie_for(patient.user))
         connected, _ = await socket.connect()
         assert not connected
+        await socket.disconnect()
 
     in_fresh_thread(async_to_sync(scenario))
 
