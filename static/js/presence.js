@@ -1,5 +1,5 @@
 // Live "Online / Offline" badges for doctors ({% doctor_presence_badge doctor %}). Listens on the
-// public /ws/presence/ socket; after every (re)connect it re-reads the state of the doctors on the page.
+// public /ws/presence/ socket; after every (re)connect and heartbeat it re-reads the state of the doctors on the page.
 const HEARTBEAT_MS = 20000;
 const MAX_BACKOFF_MS = 30000;
 
@@ -60,6 +60,9 @@ function connect() {
       return;
     }
     if (message.type === "presence") show(message.doctor, message.online);
+    // Each heartbeat reply re-reads the truth (the server expires silent tabs), so a change whose push
+    // this page missed still shows within a heartbeat or two.
+    if (message.type === "pong") reread();
   });
   socket.addEventListener("close", () => {
     document.body.dataset.presenceLive = "0";
