@@ -1,3 +1,5 @@
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -62,7 +64,8 @@ def history(request, pk: int):
 def my_patients(request):
     query = request.GET.get("q", "")[:100]
     page = Paginator(patients_of_doctor(request.user, query), 25).get_page(request.GET.get("page"))
-    return render(request, "patients/my_patients.html", {"page": page, "query": query})
+    context = {"page": page, "query": query, "query_string": urlencode({"q": query}) if query else ""}
+    return render(request, "patients/my_patients.html", context)
 
 
 @role_required(User.Role.PATIENT)
@@ -134,4 +137,5 @@ def access_log(request):
     patient = request.user.patient_profile
     include_own = request.GET.get("mine") == "1"
     page = Paginator(access_log_of(patient, include_own=include_own), 50).get_page(request.GET.get("page"))
-    return render(request, "patients/access_log.html", {"page": page, "include_own": include_own})
+    context = {"page": page, "include_own": include_own, "query_string": "mine=1" if include_own else ""}
+    return render(request, "patients/access_log.html", context)

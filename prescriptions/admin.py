@@ -17,8 +17,9 @@ class ReadOnlyClinicalAdmin(admin.ModelAdmin):
         return False
 
 
-class DiagnosisInline(admin.TabularInline):
-    model = Diagnosis
+class ReadOnlyInline(admin.TabularInline):
+    """Clinical rows shown under their parent: never added, changed or deleted from the admin."""
+
     extra = 0
     can_delete = False
 
@@ -27,6 +28,10 @@ class DiagnosisInline(admin.TabularInline):
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
+
+
+class DiagnosisInline(ReadOnlyInline):
+    model = Diagnosis
 
 
 @admin.register(VisitNote)
@@ -40,16 +45,8 @@ class VisitNoteVersionAdmin(ReadOnlyClinicalAdmin):
     list_display = ["note", "version", "written_by", "written_at", "replaced_at"]
 
 
-class PrescriptionItemInline(admin.TabularInline):
+class PrescriptionItemInline(ReadOnlyInline):
     model = PrescriptionItem
-    extra = 0
-    can_delete = False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Prescription)
