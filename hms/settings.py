@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "appointments",
     "prescriptions",
     "notifications",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -343,3 +344,9 @@ if REDIS_URL:
     # redis-py 8 gives every connection a 5 s socket timeout, exactly as long as channels-redis blocks in
     # BZPOPMIN while waiting for a message: an idle websocket's receive loop then dies with "Timeout reading".
     CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = [{"address": REDIS_URL, "socket_timeout": 15}]
+
+# --- reports (issue 15) ------------------------------------------------------------------------
+REPORTS_MAX_RANGE_DAYS = int(os.environ.get("REPORTS_MAX_RANGE_DAYS", "731"))  # two years, a leap day included
+REPORTS_SYNC_EXPORT_MAX_ROWS = int(os.environ.get("REPORTS_SYNC_EXPORT_MAX_ROWS", "10000"))
+REPORTS_EXPORT_TTL_HOURS = int(os.environ.get("REPORTS_EXPORT_TTL_HOURS", "24"))
+CELERY_BEAT_SCHEDULE["purge-expired-exports"] = {"task": "reports.tasks.purge_expired_exports", "schedule": 3600.0}

@@ -14,6 +14,7 @@ from doctors.models import DoctorProfile
 from notifications.models import Notification
 from notifications.presence import PRESENCE_GROUP, presence_leave, presence_sweep, presence_touch
 from notifications.services import user_group_name
+from reports.live import PLATFORM_STATS_GROUP
 
 # Close codes (4000-4999 are ours): the client does not retry a 4401.
 CLOSE_NOT_LOGGED_IN = 4401
@@ -36,6 +37,8 @@ class PresencePushMixin:
         await self.channel_layer.group_send(
             PRESENCE_GROUP, {"type": "presence.changed", "doctor": doctor_id, "online": online}
         )
+        # "Doctors online now" on the platform statistics page.
+        await self.channel_layer.group_send(PLATFORM_STATS_GROUP, {"type": "platform.stats"})
 
     async def sweep_presence(self) -> None:
         for doctor_id in await database_sync_to_async(presence_sweep)():
@@ -48,6 +51,7 @@ class NotificationConsumer(PresencePushMixin, AsyncJsonWebsocketConsumer):
 
     doctor_id: int | None = None
     group: str | None = None
+    watches_platform_stats = False
     watcher: asyncio.Task | None = None
 
     async def connect(self):
@@ -59,6 +63,9 @@ class NotificationConsumer(PresencePushMixin, AsyncJsonWebsocketConsumer):
             return
         self.group = user_group_name(user.pk)
         await self.channel_layer.group_add(self.group, self.channel_name)
+        if user.is_superuser:
+            self.watches_platform_stats = True
+            await self.channel_layer.group_add(PLATFORM_STATS_GROUP, self.channel_name)
         await self.accept()
         self.doctor_id = await database_sync_to_async(_doctor_id_of)(user)
         if self.doctor_id is not None:
@@ -85,6 +92,8 @@ class NotificationConsumer(PresencePushMixin, AsyncJsonWebsocketConsumer):
                 await self.watcher
         if self.group:
             await self.channel_layer.group_discard(self.group, self.channel_name)
+        if self.watches_platform_stats:
+            await self.channel_layer.group_discard(PLATFORM_STATS_GROUP, self.channel_name)
         if self.doctor_id is not None:
             went_offline = await database_sync_to_async(presence_leave)(
                 doctor_id=self.doctor_id, connection=self.channel_name
@@ -108,6 +117,9 @@ class NotificationConsumer(PresencePushMixin, AsyncJsonWebsocketConsumer):
 
     async def notification_poke(self, event):
         await self.send_json({"type": "poke"})
+
+    async def platform_stats(self, event):
+        await self.send_json({"type": "stats"})
 
 
 class PresenceConsumer(PresencePushMixin, AsyncJsonWebsocketConsumer):

@@ -128,6 +128,9 @@ function connect() {
       const receivedAt = performance.timeOrigin + performance.now();
       document.dispatchEvent(new CustomEvent("hms:poke", { detail: { receivedAt } }));
       refresh();
+    } else if (message.type === "stats") {
+      // Platform statistics changed (super admin only): the stats page re-reads its numbers.
+      document.dispatchEvent(new CustomEvent("hms:platform-stats"));
     }
   });
   socket.addEventListener("close", (event) => {
