@@ -4,11 +4,11 @@ local days; Python only adds up a few per-doctor rows and counts schedule slots 
 A fixed number of queries whatever the range or the size of the appointment table (see tests)."""
 
 import datetime
-import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.db import connection
 from django.db.models import Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import TruncDate
 from django.utils.translation import gettext_lazy as _
@@ -177,10 +177,6 @@ def _event_time(to_status: str):
     )
 
 
-def _has_event(to_status: str):
-    return Exists(AppointmentEvent.objects.filter(appointment=OuterRef("pk"), to_status=to_status))
-
-
 def with_cancel_lead(appointments: QuerySet[Appointment]) -> QuerySet[Appointment]:
     return (
         appointments.filter(status=Status.CANCELLED)
@@ -209,23 +205,51 @@ def earlier_visit_here(params: ReportParams, patient_ref: str = "pk"):
     )
 
 
-# --- percentiles, portable ------------------------------------------------------------------------------
+# --- medians and percentiles, in the database ------------------------------------------------------------
 
 
-def median_of(ordered_values: QuerySet, count: int):
-    """The median of `count` values, in one query (the middle one or two rows; the database sorts)."""
-    if not count:
-        return None
-    low, high = (count - 1) // 2, count // 2
-    values = list(ordered_values[low : high + 1])
-    return values[0] + (values[-1] - values[0]) / 2
+@dataclass(frozen=True)
+class DurationStats:
+    count: int = 0
+    median: datetime.timedelta | None = None
+    p90: datetime.timedelta | None = None
 
 
-def percentile_of(ordered_values: QuerySet, count: int, fraction: float):
-    """Nearest-rank percentile: the smallest value with at least `fraction` of all values at or below it."""
-    if not count:
-        return None
-    return ordered_values[max(math.ceil(fraction * count) - 1, 0)]
+def _as_timedelta(value) -> datetime.timedelta | None:
+    if value is None or isinstance(value, datetime.timedelta):
+        return value
+    return datetime.timedelta(microseconds=int(value))  # SQLite returns a duration as microseconds
+
+
+# `inner` is Django's own compiled SQL and `column` a quoted annotation name; every value is a parameter.
+RANKED_SQL = (
+    "SELECT %s AS name, n, MIN(CASE WHEN rn = (n + 1) / 2 THEN d END), MIN(CASE WHEN rn = (n + 2) / 2 THEN d END), "
+    "MIN(CASE WHEN rn = (9 * n + 9) / 10 THEN d END) FROM (SELECT d, ROW_NUMBER() OVER (ORDER BY d) AS rn, "
+    "COUNT(*) OVER () AS n FROM (SELECT source.{column} AS d FROM ({inner}) source "
+    "WHERE source.{column} IS NOT NULL) AS present) AS ranked GROUP BY n"
+)
+
+
+def duration_stats(**durations: QuerySet) -> dict[str, DurationStats]:
+    """Count, median and 90th percentile of several duration columns, in one query on any database.
+
+    Each queryset yields one duration column. The database numbers the sorted values (ROW_NUMBER) and keeps the
+    middle one or two (median: their mean) and the nearest-rank 90th percentile: the ceil(0.9 n)-th value, the
+    smallest value that at least 90% of values do not exceed. Only three values per column leave the database."""
+    parts, params = [], []
+    for name, values in durations.items():
+        # `name` is also the annotation that holds the duration (the inner SELECT's only column).
+        inner_sql, inner_params = values.order_by().values_list(name).query.get_compiler(using=values.db).as_sql()
+        column = connection.ops.quote_name(name)
+        parts.append(RANKED_SQL.format(column=column, inner=inner_sql))
+        params += [name, *inner_params]
+    result = {name: DurationStats() for name in durations}
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        for name, count, low, high, p90 in cursor.fetchall():
+            low, high = _as_timedelta(low), _as_timedelta(high)
+            result[name] = DurationStats(count, low + (high - low) / 2, _as_timedelta(p90))
+    return result
 
 
 # --- offered slots --------------------------------------------------------------------------------------
@@ -304,12 +328,7 @@ def build_report(params: ReportParams, directory: Directory) -> Report:
     }
     days = [DayRow(day, day_counts.get(day, {})) for day in days_between(params.date_from, params.date_to)]
 
-    counts = appointments.aggregate(
-        cancel_lead=Count("id", filter=Q(status=Status.CANCELLED) & Q(_has_event(Status.CANCELLED))),
-        wait=Count("id", filter=Q(_has_event(Status.CHECKED_IN)) & Q(_has_event(Status.IN_PROGRESS))),
-    )
-    leads = with_cancel_lead(appointments).order_by("lead").values_list("lead", flat=True)
-    waits = with_wait(appointments).order_by("wait").values_list("wait", flat=True)
+    stats = duration_stats(lead=with_cancel_lead(appointments), wait=with_wait(appointments))
 
     patients = PatientProfile.objects.filter(
         pk__in=appointments.exclude(status=Status.CANCELLED).values("patient_id")
@@ -321,11 +340,11 @@ def build_report(params: ReportParams, directory: Directory) -> Report:
         departments=sorted(department_rows.values(), key=lambda r: (r.key is None, r.label.lower())),
         totals=totals,
         days=days,
-        cancel_lead_count=counts["cancel_lead"],
-        cancel_lead_median=median_of(leads, counts["cancel_lead"]),
-        wait_count=counts["wait"],
-        wait_median=median_of(waits, counts["wait"]),
-        wait_p90=percentile_of(waits, counts["wait"], 0.9),
+        cancel_lead_count=stats["lead"].count,
+        cancel_lead_median=stats["lead"].median,
+        wait_count=stats["wait"].count,
+        wait_median=stats["wait"].median,
+        wait_p90=stats["wait"].p90,
         patients_total=patients["total"],
         patients_returning=patients["returning"],
     )
