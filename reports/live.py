@@ -1,30 +1,27 @@
 """Live platform statistics: after any change that moves a platform count commits, poke the super admins'
 open tabs over their existing notification socket; the page then re-reads the numbers over HTTP."""
 
-import threading
-
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
 PLATFORM_STATS_GROUP = "platform-stats"
-_pending = threading.local()
 
 
 def poke_platform_stats() -> None:
-    _pending.scheduled = False
     layer = get_channel_layer()
     if layer is not None:
         async_to_sync(layer.group_send)(PLATFORM_STATS_GROUP, {"type": "platform.stats"})
 
 
-def _changed(sender, **kwargs) -> None:
-    # One poke per transaction, however many rows it wrote (a bulk import must not flood the sockets).
-    if getattr(_pending, "scheduled", False):
+def _changed(sender, using=None, **kwargs) -> None:
+    # One poke per transaction, however many rows it wrote (an import must not flood the sockets). A rolled
+    # back transaction drops its callbacks, so nothing is poked for it.
+    connection = transaction.get_connection(using)
+    if any(entry[1] is poke_platform_stats for entry in connection.run_on_commit):
         return
-    _pending.scheduled = True
-    transaction.on_commit(poke_platform_stats, robust=True)
+    transaction.on_commit(poke_platform_stats, using=using, robust=True)
 
 
 def _connect() -> None:
