@@ -1,18 +1,32 @@
 """Live platform statistics: after any change that moves a platform count commits, poke the super admins'
 open tabs over their existing notification socket; the page then re-reads the numbers over HTTP."""
 
+import asyncio
+
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
 PLATFORM_STATS_GROUP = "platform-stats"
+_sending: set[asyncio.Task] = set()  # strong references until each send is done
 
 
 def poke_platform_stats() -> None:
     layer = get_channel_layer()
-    if layer is not None:
-        async_to_sync(layer.group_send)(PLATFORM_STATS_GROUP, {"type": "platform.stats"})
+    if layer is None:
+        return
+    message = {"type": "platform.stats"}
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        async_to_sync(layer.group_send)(PLATFORM_STATS_GROUP, message)
+    else:
+        # Saved from code that runs inside an event loop's thread (async-unsafe ORM use, e.g. a sync tool driven
+        # by a loop): async_to_sync is refused there, so hand the send to that loop.
+        task = loop.create_task(layer.group_send(PLATFORM_STATS_GROUP, message))
+        _sending.add(task)
+        task.add_done_callback(_sending.discard)
 
 
 def _changed(sender, using=None, **kwargs) -> None:
