@@ -93,7 +93,13 @@ def patient_charts(patient: PatientProfile) -> dict:
             summary = _("%(title)s: no readings recorded yet.") % {"title": title}
         charts.append(Chart(slug, str(title), str(unit), [str(label) for label, _f in series], rows, summary))
 
-    timeline_rows = [(f"{year}-{month:02d}", count) for (year, month), count in sorted(months.items())]
+    timeline_rows = []
+    if months:
+        # Every month from the first visit to the last, empty months included, so the bars keep a time scale.
+        (year, month), last = min(months), max(months)
+        while (year, month) <= last:
+            timeline_rows.append((f"{year}-{month:02d}", months.get((year, month), 0)))
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     if timeline_rows:
         busiest = max(timeline_rows, key=lambda row: row[1])
         timeline_summary = _(

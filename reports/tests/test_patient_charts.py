@@ -35,6 +35,7 @@ def test_vitals_and_timeline_from_one_query(patient, three_visits, django_assert
     assert [str(row[2]) for row in charts["weight"].rows] == ["26.5", "27.0", "26.5"]  # BMI from 172 cm
     assert charts["pulse"].summary == ("Pulse: 3 readings from 2026-03-10 to 2026-05-11; the latest is 72 beats/min.")
     assert data["timeline"].rows == [("2026-03", 1), ("2026-04", 1), ("2026-05", 1)]
+    assert data["timeline"].summary.startswith("3 visits between 2026-03 and 2026-05")
     assert data["visit_count"] == 3
 
 
