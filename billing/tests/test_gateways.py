@@ -75,8 +75,14 @@ def _signed(payload: dict, secret: str = SECRET) -> tuple[bytes, str]:
 
 
 def _event(event_id: str, kind: str, attempt: PaymentAttempt, **extra) -> dict:
-    obj = {"id": attempt.external_id, "object": "checkout.session", "client_reference_id": attempt.idempotency_key,
-           "metadata": {"attempt_key": attempt.idempotency_key}, "amount_total": 50000, "payment_status": "paid"}
+    obj = {
+        "id": attempt.external_id,
+        "object": "checkout.session",
+        "client_reference_id": attempt.idempotency_key,
+        "metadata": {"attempt_key": attempt.idempotency_key},
+        "amount_total": 50000,
+        "payment_status": "paid",
+    }
     return {"id": event_id, "object": "event", "type": kind, "data": {"object": obj | extra}}  # fmt: skip
 
 
@@ -136,8 +142,9 @@ def test_success_page_fulfils_once_when_stripe_says_paid(stripe_settings, issued
     responses.add(responses.POST, SESSIONS_URL, json=_session_reply("cs_test_s"))
     responses.add(responses.GET, f"{SESSIONS_URL}/cs_test_s", json=_session_reply("cs_test_s") | {
         "payment_status": "paid", "status": "complete"})  # fmt: skip
-    from billing.views import ATTEMPT_SALT
     from django.core import signing
+
+    from billing.views import ATTEMPT_SALT
 
     _start(issued_invoice)
     token = signing.Signer(salt=ATTEMPT_SALT).sign(str(issued_invoice.pk))
