@@ -406,6 +406,25 @@ def invoice_issue(*, actor: User | None, invoice: Invoice) -> Invoice:
     return invoice
 
 
+def invoices_issue_due(*, now: datetime.datetime | None = None) -> int:
+    """Issue visit drafts BILLING_AUTO_ISSUE_MINUTES after they were created (the doctor's time to add procedures),
+    so patients of video visits, who never pass a cashier, get their bill too. Safe to run concurrently: each
+    draft is issued under its row lock and a second issuer is refused quietly."""
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(minutes=settings.BILLING_AUTO_ISSUE_MINUTES)
+    issued = 0
+    drafts = Invoice.objects.filter(
+        status=Invoice.Status.DRAFT, created_at__lte=cutoff, appointment__status=Appointment.Status.COMPLETED
+    ).values_list("pk", flat=True)
+    for pk in list(drafts[:500]):
+        try:
+            invoice_issue(actor=None, invoice=Invoice(pk=pk))
+            issued += 1
+        except BillingError:
+            continue
+    return issued
+
+
 def _notify_payment_due(invoice: Invoice, *, reminder: bool) -> None:
     from billing.money import format_money
     from notifications.models import Notification

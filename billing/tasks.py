@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from billing.services import payment_reminders_send_due, webhooks_retry_unprocessed
+from billing.services import invoices_issue_due, payment_reminders_send_due, webhooks_retry_unprocessed
 
 
 @shared_task(acks_late=True)
@@ -14,3 +14,8 @@ def retry_webhook_events() -> int:
 @shared_task(acks_late=True)
 def send_payment_reminders() -> int:
     return payment_reminders_send_due()
+
+
+@shared_task(acks_late=True)
+def issue_due_invoices() -> int:
+    return invoices_issue_due()
