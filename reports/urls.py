@@ -6,6 +6,7 @@ app_name = "reports"
 
 urlpatterns = [
     path("", views.report, name="report"),
+    path("revenue/", views.revenue, name="revenue"),
     path("rows/", views.rows, name="rows"),
     path("export/", views.export, name="export"),
     path("exports/<uuid:token>/", views.export_job, name="export_job"),

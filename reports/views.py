@@ -61,6 +61,21 @@ def report(request):
     return render(request, "reports/report.html", context, status=200 if form.is_valid() else 400)
 
 
+@role_required(User.Role.HOSPITAL_ADMIN)
+def revenue(request):
+    from reports import revenue as revenue_metrics
+
+    form, directory = _form(request, request.GET)
+    context = {"form": form, "hospital": form.hospital, "definitions": revenue_metrics.DEFINITIONS, "tab": "revenue"}
+    if form.is_valid():
+        params = form.params()
+        result = revenue_metrics.revenue_report(params, directory)
+        context.update(
+            params=params, revenue=result, busiest_day=revenue_metrics.busiest(result.days, "invoiced"),
+        )  # fmt: skip
+    return render(request, "reports/revenue.html", context, status=200 if form.is_valid() else 400)
+
+
 def _rows_context(request, data):
     form, directory = _form(request, data)
     if not form.is_valid():

@@ -46,10 +46,12 @@ class Command(BaseCommand):
         if options["drop"]:
             self._drop()
             return
-        if not Hospital.objects.filter(name__startswith=BENCH).exists():
+        if not Appointment.objects.filter(hospital__name__startswith=BENCH).exists():
             if connection.vendor != "postgresql" and options["appointments"] > 50_000:
                 raise CommandError("Use PostgreSQL for large sets, or pass a smaller --appointments.")
-            self._generate(options)
+            if not Hospital.objects.filter(name__startswith=BENCH).exists():
+                self._generate(options)
+            self._generate_appointments(options)
         total = Appointment.objects.count()
         hospital = Hospital.objects.filter(name__startswith=BENCH).order_by("pk").first()
         admin = HospitalMembership.objects.filter(hospital=hospital, role=HospitalMembership.Role.ADMIN).first().user
@@ -196,16 +198,23 @@ class Command(BaseCommand):
                     PatientProfile(user=u, patient_number=f"B{offset + k:07d}") for k, u in enumerate(users)
                 )
         self.stdout.write(f"{n_patients:,} patients: {time.perf_counter() - started:.0f} s")
-        doctor_ids = [d.pk for d in doctors]
-        hospital_of = {d.pk: hospitals[n % n_hospitals].pk for n, d in enumerate(doctors)}
+
+    def _generate_appointments(self, options) -> None:
+        """Appointments and their events for the bench doctors and patients (resumable after an interruption)."""
+        started = time.perf_counter()
+        affiliations = Affiliation.objects.filter(hospital__name__startswith=BENCH).order_by("doctor_id")
+        hospital_of = dict(affiliations.values_list("doctor_id", "hospital_id"))
+        doctor_ids = list(hospital_of)
         patient_ids = list(
             PatientProfile.objects.filter(user__email__endswith="@bench.example")
             .order_by("pk")
             .values_list("pk", flat=True)
         )
-        per_doctor = options["appointments"] // n_doctors
+        per_doctor = options["appointments"] // len(doctor_ids)
         self._insert_appointments(doctor_ids, hospital_of, patient_ids, per_doctor)
-        self.stdout.write(f"{per_doctor * n_doctors:,} appointments with events: {time.perf_counter() - started:.0f} s")
+        self.stdout.write(
+            f"{per_doctor * len(doctor_ids):,} appointments with events: {time.perf_counter() - started:.0f} s"
+        )
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
