@@ -1,5 +1,6 @@
-"""Live platform statistics: after any change that moves a platform count commits, poke the super admins'
-open tabs over their existing notification socket; the page then re-reads the numbers over HTTP."""
+"""Live platform statistics: after any change that moves a platform count (appointment, hospital, doctor, patient,
+payment) commits, poke the super admins' open tabs over their existing notification socket; the page then re-reads
+the numbers over HTTP."""
 
 import asyncio
 
@@ -40,11 +41,12 @@ def _changed(sender, using=None, **kwargs) -> None:
 
 def _connect() -> None:
     from appointments.models import Appointment
+    from billing.models import Payment
     from doctors.models import DoctorProfile
     from hospitals.models import Hospital
     from patients.models import PatientProfile
 
-    for model in (Appointment, Hospital, DoctorProfile, PatientProfile):
+    for model in (Appointment, Hospital, DoctorProfile, PatientProfile, Payment):
         post_save.connect(_changed, sender=model, dispatch_uid=f"platform-stats-save-{model.__name__}")
         post_delete.connect(_changed, sender=model, dispatch_uid=f"platform-stats-delete-{model.__name__}")
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.core.cache import cache
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -186,7 +186,7 @@ def export_jobs_visible_to(user: User) -> QuerySet[ExportJob]:
 # --- platform statistics -------------------------------------------------------------------------------
 
 
-def _today_q(now: datetime.datetime) -> Q:
+def _today_q(now: datetime.datetime, field: str = "start_at", zone_field: str = "hospital__time_zone") -> Q:
     """Appointments on today's date in each hospital's own zone: one condition per zone in use."""
     condition = Q(pk__in=[])
     for zone in Hospital.objects.order_by().values_list("time_zone", flat=True).distinct():
@@ -194,7 +194,7 @@ def _today_q(now: datetime.datetime) -> Q:
         today = now.astimezone(tz).date()
         start = datetime.datetime.combine(today, datetime.time.min, tzinfo=tz)
         end = datetime.datetime.combine(today + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz)
-        condition |= Q(hospital__time_zone=zone, start_at__gte=start, start_at__lt=end)
+        condition |= Q(**{zone_field: zone, f"{field}__gte": start, f"{field}__lt": end})
     return condition
 
 
@@ -216,6 +216,16 @@ def platform_statistics(now: datetime.datetime | None = None) -> dict:
         "appointments_today": Appointment.objects.filter(_today_q(now)).exclude(status=Status.CANCELLED).count(),
         "doctors_online": doctors_online_now(),
     }
+    from billing.models import Payment
+
+    payments = list(
+        Payment.objects.filter(_today_q(now, "received_at"))
+        .values("currency")
+        .annotate(count=Count("pk"), total=Sum("amount"))
+        .order_by("currency")
+    )
+    counts["payments_today"] = sum(row["count"] for row in payments)
+    counts["payments_today_amounts"] = payments
 
     def window(start, end):
         return Coalesce(

@@ -94,3 +94,15 @@ def test_revenue_page_is_for_the_hospital_admin_only(money, client_for, staff, o
     assert client_for(staff).get(reverse("reports:revenue")).status_code == 403
     other = client_for(other_hospital_admin).get(reverse("reports:revenue"))
     assert other.status_code == 200 and other.context["revenue"].totals.amounts["invoiced"] == 0
+
+
+def test_platform_counts_payments_today(money, client_for, super_admin):
+    from reports.selectors import platform_statistics
+
+    counts = platform_statistics()["counts"]
+    assert counts["payments_today"] == 2
+    assert [(row["currency"], row["total"]) for row in counts["payments_today_amounts"]] == [
+        (money["hospital"].currency, Decimal("1100"))
+    ]
+    page = client_for(super_admin).get(reverse("reports:platform")).content.decode()
+    assert 'data-stat="payments-today">2<' in page
