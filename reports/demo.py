@@ -75,3 +75,32 @@ def seed(demo: dict) -> None:
             owner=admin, name="Last 30 days, in person",
             defaults={"hospital": hospital, "params": {"mode": Appointment.Mode.IN_PERSON}, "shared": True},
         )  # fmt: skip
+    _bill_demo_visits(demo, hospital)
+
+
+def _bill_demo_visits(demo: dict, hospital) -> None:
+    """Invoices for the completed report-demo visits, so the Revenue tab shows something: two in three paid by card
+    or UPI, every seventh paid one partly refunded, dated as a cashier would have done on the day."""
+    from billing.models import Invoice, Payment, Refund
+    from billing.services import invoice_generate_for_visit, invoice_issue, payment_record, refund_record
+
+    actor = demo["superadmin"]
+    visits = Appointment.objects.filter(hospital=hospital, reason=REASON, status=Status.COMPLETED).exclude(
+        invoices__isnull=False
+    )
+    for n, appointment in enumerate(visits.order_by("start_at")):
+        invoice = invoice_generate_for_visit(appointment=appointment)
+        if invoice.status != Invoice.Status.DRAFT or not invoice.lines.exists():
+            continue
+        invoice = invoice_issue(actor=actor, invoice=invoice)
+        issued_at = appointment.end_at + datetime.timedelta(minutes=10)
+        Invoice.objects.filter(pk=invoice.pk).update(issued_at=issued_at)
+        if n % 3 == 2 or invoice.total <= 0:
+            continue
+        payment = payment_record(actor=actor, invoice=invoice, amount=invoice.total, method="card" if n % 2 else "upi")
+        Payment.objects.filter(pk=payment.pk).update(received_at=issued_at + datetime.timedelta(minutes=5))
+        if n % 7 == 0:
+            refund = refund_record(
+                actor=actor, payment=payment, amount=invoice.total / 2, reason="Demo: partial refund"
+            )
+            Refund.objects.filter(pk=refund.pk).update(refunded_at=issued_at + datetime.timedelta(days=1))

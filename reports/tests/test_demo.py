@@ -16,3 +16,10 @@ def test_demo_reports_show_something_after_seeding():
     assert report.totals.total > 20 and report.wait_count > 5 and report.cancel_lead_count > 2
     assert report.totals.offered > report.totals.booked > 0
     assert "Last 30 days, in person" in response.content.decode()
+    revenue = client.get(reverse("reports:revenue")).context["revenue"]
+    assert (
+        revenue.totals.amounts["invoiced"]
+        > revenue.totals.amounts["collected"]
+        > revenue.totals.amounts["refunded"]
+        > 0
+    )
