@@ -279,21 +279,22 @@ class Command(BaseCommand):
                 {"now": now, "base": base, "per_doctor": per_doctor, "n_doctors": len(doctor_ids),
                  "n_patients": n_patients},
             )  # fmt: skip
+        with connection.cursor() as cursor, transaction.atomic():  # the appointments above are committed
             cursor.execute(
                 """
                     INSERT INTO appointments_appointmentevent (appointment_id, from_status, to_status, note, created_at)
                     SELECT a.id, 'booked', e.to_status, '', a.start_at + e.shift
                     FROM appointments_appointment a
-                    JOIN hospitals_hospital h ON h.id = a.hospital_id AND h.name LIKE 'Bench%%'
+                    JOIN hospitals_hospital h ON h.id = a.hospital_id AND h.name LIKE 'Bench%'
                     CROSS JOIN LATERAL (VALUES
                         ('checked_in', interval '-10 minutes'),
-                        ('in_progress', interval '-10 minutes' + (a.id %% 30) * interval '1 minute')
+                        ('in_progress', interval '-10 minutes' + (a.id % 30) * interval '1 minute')
                     ) AS e(to_status, shift)
                     WHERE a.status = 'completed'
                     UNION ALL
-                    SELECT a.id, 'booked', 'cancelled', '', a.start_at - (a.id %% 96) * interval '1 hour'
+                    SELECT a.id, 'booked', 'cancelled', '', a.start_at - (a.id % 96) * interval '1 hour'
                     FROM appointments_appointment a
-                    JOIN hospitals_hospital h ON h.id = a.hospital_id AND h.name LIKE 'Bench%%'
+                    JOIN hospitals_hospital h ON h.id = a.hospital_id AND h.name LIKE 'Bench%'
                     WHERE a.status = 'cancelled'
                     """
             )
