@@ -55,6 +55,13 @@ class Appointment(models.Model):
             models.Index(fields=["doctor", "start_at"]),
             models.Index(fields=["patient", "start_at"]),
             models.Index(fields=["hospital", "start_at"]),
+            # Reports (issue 15): a hospital's appointments over a date range, answered from the index alone on
+            # PostgreSQL (the included columns are what the report groups and counts by; ignored elsewhere).
+            models.Index(
+                fields=["hospital", "start_at"],
+                include=["doctor", "status", "mode", "patient"],
+                name="appointment_report_cover",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -77,6 +84,8 @@ class AppointmentEvent(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+        # Reports (issue 15): "when did this appointment reach status X" (check-in, visit start, cancellation).
+        indexes = [models.Index(fields=["appointment", "to_status", "created_at"], name="appointment_event_reached")]
 
     def __str__(self) -> str:
         return f"{self.from_status or 'new'} → {self.to_status}"
