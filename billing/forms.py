@@ -52,7 +52,7 @@ class PaymentForm(forms.Form):
 
 class RefundForm(forms.Form):
     amount = AmountField(label=_("Refund amount"))
-    reason = forms.CharField(label=_("Reason"), max_length=300)
+    reason = forms.CharField(label=_("Reason for the refund"), max_length=300)
 
 
 class VoidForm(forms.Form):
@@ -65,7 +65,7 @@ class CreditNoteForm(forms.Form):
     tax_rate = forms.DecimalField(label=_("Tax rate (%)"), min_value=0, max_value=100, decimal_places=2,
                                   initial=Decimal("0"))  # fmt: skip
     tax_exempt = forms.BooleanField(label=_("Tax exempt"), required=False)
-    reason = forms.CharField(label=_("Reason"), max_length=300)
+    reason = forms.CharField(label=_("Reason for the credit note"), max_length=300)
 
 
 class ClaimForm(forms.Form):
