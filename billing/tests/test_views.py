@@ -244,3 +244,23 @@ def test_auto_issue_and_payment_reminder_once(visit, complete, patient, settings
     assert services.payment_reminders_send_due(now=much_later) == 1
     assert services.payment_reminders_send_due(now=much_later) == 0
     assert Notification.objects.filter(recipient=patient.user, kind="payment_due").count() == 2
+
+
+def test_cashier_sets_a_patients_policy_which_splits_the_next_invoice(client_for, cashier, visit, complete, patient):
+    client = client_for(cashier)
+    url = reverse("billing:insurance")
+    client.post(url, {"add_payer": "1", "payer-name": "Star Health"})
+    from billing.models import InsurancePayer, PatientInsurance
+
+    payer = InsurancePayer.objects.get()
+    form = {"set_policy": "1", "policy-patient_number": "NOPE", "policy-payer": payer.pk,
+            "policy-policy_number": "SH-1", "policy-coverage_percent": "50"}  # fmt: skip
+    response = client.post(url, form, follow=True)
+    assert "No patient with that number" in response.content.decode()
+    response = client.post(url, {"set_policy": "1", "policy-patient_number": patient.patient_number,
+                                 "policy-payer": payer.pk, "policy-policy_number": "SH-1",
+                                 "policy-coverage_percent": "50"}, follow=True)  # fmt: skip
+    assert PatientInsurance.objects.get().coverage_percent == Decimal("50")
+    invoice = services.invoice_issue(actor=cashier, invoice=complete(visit))
+    assert (invoice.payer_share, invoice.patient_share) == (Decimal("250.00"), Decimal("250.00"))
+    assert invoice.number in client.get(reverse("billing:payer_outstanding")).content.decode()
