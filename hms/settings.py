@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "appointments",
     "prescriptions",
     "notifications",
+    "ops",
 ]
 
 MIDDLEWARE = [
@@ -343,3 +344,13 @@ if REDIS_URL:
     # redis-py 8 gives every connection a 5 s socket timeout, exactly as long as channels-redis blocks in
     # BZPOPMIN while waiting for a message: an idle websocket's receive loop then dies with "Timeout reading".
     CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = [{"address": REDIS_URL, "socket_timeout": 15}]
+
+# --- data safety and operations (issue 18) ------------------------------------------------------
+# Embedded-mode backups (manage.py backup/restore) and the files archives beside pgBackRest's backups.
+BACKUP_ROOT = Path(os.environ.get("BACKUP_ROOT", str(BASE_DIR / "backups")))
+BACKUP_KEEP = int(os.environ.get("BACKUP_KEEP", "7"))
+# Pid files of running server processes: a restore refuses while one is alive (unless --force).
+RUN_DIR = Path(os.environ.get("HMS_RUN_DIR", str(BASE_DIR / ".run")))
+PGBACKREST_BIN = os.environ.get("PGBACKREST_BIN", "pgbackrest")
+PGBACKREST_STANZA = os.environ.get("PGBACKREST_STANZA", "hms")
+PGBACKREST_CONFIG = os.environ.get("PGBACKREST_CONFIG", "")
