@@ -16,6 +16,7 @@ PostgreSQL: the database goes to pgBackRest (WAL archiving + full/diff backups, 
 import datetime as dt
 import hashlib
 import json
+import shlex
 import shutil
 import sqlite3
 import subprocess
@@ -277,9 +278,10 @@ def restore_sqlite(*, backup: Path, force: bool = False, root: Path | None = Non
 
 
 def _pgbackrest(*args: str) -> subprocess.CompletedProcess:
-    command = [settings.PGBACKREST_BIN, f"--stanza={settings.PGBACKREST_STANZA}", *args]
+    # HMS_PGBACKREST_BIN may carry a prefix: "sudo -n -u postgres pgbackrest" (pgBackRest runs as the cluster owner).
+    command = [*shlex.split(settings.PGBACKREST_BIN), f"--stanza={settings.PGBACKREST_STANZA}", *args]
     if settings.PGBACKREST_CONFIG:
-        command.insert(1, f"--config={settings.PGBACKREST_CONFIG}")
+        command.append(f"--config={settings.PGBACKREST_CONFIG}")
     return subprocess.run(command, check=False, capture_output=True, text=True)  # noqa: S603 - our own settings
 
 
