@@ -13,7 +13,12 @@ def pytest_collection_modifyitems(config, items):
     vendor = "postgres" if settings.DATABASES["default"]["ENGINE"].endswith("postgresql") else "sqlite"
     other = "sqlite" if vendor == "postgres" else "postgres"
     here = str(__file__).rsplit("/", 1)[0]
-    deselected = [item for item in items if item.get_closest_marker(other) and str(item.path).startswith(here)]
+    has_redis = bool(settings.REDIS_URL)
+
+    def unrunnable(item) -> bool:
+        return bool(item.get_closest_marker(other) or (item.get_closest_marker("redis") and not has_redis))
+
+    deselected = [item for item in items if str(item.path).startswith(here) and unrunnable(item)]
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = [item for item in items if item not in deselected]
