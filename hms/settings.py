@@ -5,6 +5,7 @@ local-memory cache, console e-mail) so `make run` and the test suite work on a b
 Production sets DATABASE_URL, REDIS_URL, SECRET_KEY, ALLOWED_HOSTS and DEBUG=0.
 """
 
+import email.utils
 import os
 from pathlib import Path
 
@@ -64,6 +65,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "ops.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "hms.middleware.RejectNulCharactersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -276,10 +278,20 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # --- logging -----------------------------------------------------------------------------------
+# Every line carries the request id (ops.request_id); LOG_FORMAT=json (default with DEBUG off) gives one JSON
+# object per line for a log shipper, LOG_FORMAT=text the classic format.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "ops.request_id.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "ops.logging.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["request_id"], "formatter": LOG_FORMAT},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
@@ -354,3 +366,19 @@ RUN_DIR = Path(os.environ.get("HMS_RUN_DIR", str(BASE_DIR / ".run")))
 PGBACKREST_BIN = os.environ.get("HMS_PGBACKREST_BIN", "pgbackrest")
 PGBACKREST_STANZA = os.environ.get("HMS_PGBACKREST_STANZA", "hms")
 PGBACKREST_CONFIG = os.environ.get("HMS_PGBACKREST_CONFIG", "")
+
+# Error reporting: Sentry / GlitchTip when SENTRY_DSN is set; otherwise Django e-mails server errors to ADMINS
+# ("Ops Team <ops@example.org>, Jo <jo@example.org>") when DEBUG is off.
+ADMINS = [(name.strip() or addr, addr) for name, addr in
+          (email.utils.parseaddr(item) for item in env_list("ADMINS")) if addr]  # fmt: skip
+SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+if SENTRY_DSN:
+    from ops.monitoring import init_sentry
+
+    init_sentry(
+        SENTRY_DSN,
+        environment=os.environ.get("SENTRY_ENVIRONMENT", "production"),
+        release=os.environ.get("SENTRY_RELEASE", ""),
+        traces_sample_rate=float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0")),
+    )
