@@ -232,6 +232,30 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Object storage (django-storages S3 backend) for uploads when S3_BUCKET is set: a private bucket, every object
+# encrypted at rest (SSE-S3 "AES256", or "aws:kms" with S3_SSE_KMS_KEY_ID). Files still reach users only through
+# the permission-checked views (they stream the object); no bucket URL is ever handed out.
+S3_BUCKET = os.environ.get("S3_BUCKET", "")
+if S3_BUCKET:
+    _s3_sse = os.environ.get("S3_SSE", "AES256")
+    _s3_object_parameters = {"ServerSideEncryption": _s3_sse}
+    if _s3_sse == "aws:kms" and os.environ.get("S3_SSE_KMS_KEY_ID"):
+        _s3_object_parameters["SSEKMSKeyId"] = os.environ["S3_SSE_KMS_KEY_ID"]
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "location": os.environ.get("S3_PREFIX", "private"),
+            "region_name": os.environ.get("S3_REGION", "") or None,
+            "endpoint_url": os.environ.get("S3_ENDPOINT_URL", "") or None,  # MinIO, Ceph, other S3 services
+            "access_key": os.environ.get("S3_ACCESS_KEY_ID", "") or None,  # else the instance role / AWS_* env
+            "secret_key": os.environ.get("S3_SECRET_ACCESS_KEY", "") or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+            "object_parameters": _s3_object_parameters,
+        },
+    }
 # Uploaded files are private: never under STATIC_ROOT, never served by a public MEDIA_URL route.
 # They are read only through permission-checked views.
 PRIVATE_FILES_ROOT = Path(os.environ.get("PRIVATE_FILES_ROOT", str(BASE_DIR / "private-files")))
