@@ -416,3 +416,8 @@ if SENTRY_DSN:
         release=os.environ.get("SENTRY_RELEASE", ""),
         traces_sample_rate=float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0")),
     )
+CELERY_BEAT_SCHEDULE["maintain-partitions"] = {
+    "task": "ops.tasks.maintain_partitions",
+    "schedule": 24 * 60 * 60.0,
+    "options": {"expires": 60 * 60},
+}
