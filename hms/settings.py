@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "prescriptions",
     "notifications",
     "ops",
+    "billing",
 ]
 
 MIDDLEWARE = [
@@ -420,4 +421,30 @@ CELERY_BEAT_SCHEDULE["maintain-partitions"] = {
     "task": "ops.tasks.maintain_partitions",
     "schedule": 24 * 60 * 60.0,
     "options": {"expires": 60 * 60},
+}
+
+# --- billing and payments (issue 13) -------------------------------------------------------------
+# PAYMENT_GATEWAY: "test" (offline hosted-checkout simulator, the embedded default) or "stripe" (hosted Checkout).
+PAYMENT_GATEWAY = os.environ.get("PAYMENT_GATEWAY", "test")
+STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
+STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+STRIPE_MAX_NETWORK_RETRIES = int(os.environ.get("STRIPE_MAX_NETWORK_RETRIES", "2"))
+PAY_LINK_MAX_AGE_DAYS = int(os.environ.get("PAY_LINK_MAX_AGE_DAYS", "7"))
+BILLING_REMINDER_AFTER_DAYS = int(os.environ.get("BILLING_REMINDER_AFTER_DAYS", "3"))
+# A completed visit's draft invoice is issued (and the patient told) this long after the visit ends.
+BILLING_AUTO_ISSUE_MINUTES = int(os.environ.get("BILLING_AUTO_ISSUE_MINUTES", "60"))
+CELERY_BEAT_SCHEDULE["billing-issue-due-invoices"] = {
+    "task": "billing.tasks.issue_due_invoices",
+    "schedule": 300.0,
+    "options": {"expires": 290},
+}
+CELERY_BEAT_SCHEDULE["billing-retry-webhooks"] = {
+    "task": "billing.tasks.retry_webhook_events",
+    "schedule": 60.0,
+    "options": {"expires": 55},
+}
+CELERY_BEAT_SCHEDULE["billing-payment-reminders"] = {
+    "task": "billing.tasks.send_payment_reminders",
+    "schedule": 3600.0,
+    "options": {"expires": 3500},
 }

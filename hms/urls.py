@@ -27,6 +27,7 @@ urlpatterns = [
     path("appointments/", include("appointments.urls")),
     path("prescriptions/", include("prescriptions.urls")),
     path("notifications/", include("notifications.urls")),
+    path("billing/", include("billing.urls")),
     path("django-admin/", admin.site.urls),
 ]
 
