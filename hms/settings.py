@@ -397,6 +397,8 @@ if REDIS_URL:
 REPORTS_MAX_RANGE_DAYS = int(os.environ.get("REPORTS_MAX_RANGE_DAYS", "731"))  # two years, a leap day included
 REPORTS_SYNC_EXPORT_MAX_ROWS = int(os.environ.get("REPORTS_SYNC_EXPORT_MAX_ROWS", "10000"))
 REPORTS_EXPORT_TTL_HOURS = int(os.environ.get("REPORTS_EXPORT_TTL_HOURS", "24"))
+# The report's covering index includes columns only PostgreSQL can; SQLite uses its key columns (fine there).
+SILENCED_SYSTEM_CHECKS = ["models.W040"]
 CELERY_BEAT_SCHEDULE["purge-expired-exports"] = {"task": "reports.tasks.purge_expired_exports", "schedule": 3600.0}
 
 # --- data safety and operations (issue 18) ------------------------------------------------------

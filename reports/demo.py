@@ -4,6 +4,7 @@ cancellations with their lead time) and a saved report shared by hadmin@example.
 Idempotent: once the report demo exists for the last four weeks, a second run changes nothing."""
 
 import datetime
+from decimal import ROUND_DOWN, Decimal
 
 from django.conf import settings
 from django.utils import timezone
@@ -95,12 +96,16 @@ def _bill_demo_visits(demo: dict, hospital) -> None:
         invoice = invoice_issue(actor=actor, invoice=invoice)
         issued_at = appointment.end_at + datetime.timedelta(minutes=10)
         Invoice.objects.filter(pk=invoice.pk).update(issued_at=issued_at)
-        if n % 3 == 2 or invoice.total <= 0:
+        amount = invoice.patient_balance  # an insured patient pays only their share
+        if n % 3 == 2 or amount <= 0:
             continue
-        payment = payment_record(actor=actor, invoice=invoice, amount=invoice.total, method="card" if n % 2 else "upi")
+        payment = payment_record(actor=actor, invoice=invoice, amount=amount, method="card" if n % 2 else "upi")
         Payment.objects.filter(pk=payment.pk).update(received_at=issued_at + datetime.timedelta(minutes=5))
         if n % 7 == 0:
             refund = refund_record(
-                actor=actor, payment=payment, amount=invoice.total / 2, reason="Demo: partial refund"
+                actor=actor,
+                payment=payment,
+                amount=(payment.amount / 2).quantize(Decimal("0.01"), rounding=ROUND_DOWN),
+                reason="Demo: partial refund",
             )
             Refund.objects.filter(pk=refund.pk).update(refunded_at=issued_at + datetime.timedelta(days=1))
