@@ -190,11 +190,18 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_PREVENT_ENUMERATION = False
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = False
-ACCOUNT_FORMS = {"signup": "accounts.forms.PatientSignupForm"}
-# Lock an account after 5 failed logins in 15 minutes ("key" = the e-mail tried); the per-IP limit
-# is looser so one attacker cannot lock every user behind a shared hospital NAT.
+ACCOUNT_FORMS = {
+    "signup": "accounts.forms.PatientSignupForm",
+    # The reset form never says whether an address has an account (issue 11).
+    "reset_password": "accounts.forms.QuietResetPasswordForm",
+}
+# Login throttling (issue 11): failures per account (20 in 15 minutes, "key" = the e-mail tried) and per
+# (IP, account) (5 in 15 minutes, accounts.adapter); the per-IP ceilings are generous so a whole hospital
+# behind one NAT never locks itself out: 300 login posts a minute, 300 failures in 15 minutes.
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": "5/15m/key,30/15m/ip",
+    "login": "300/m/ip",
+    "login_failed": "20/15m/key,300/15m/ip",
+    "login_failed_ip_account": "5/15m/key",
     "signup": "20/h/ip",
     "reset_password": "10/h/ip,5/h/key",
 }

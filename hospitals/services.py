@@ -53,6 +53,23 @@ def hospital_register(
     admin_phone: str = "",
 ) -> Hospital:
     """A new hospital and its first admin. The hospital stays pending until a super admin approves it."""
+    admin = User.objects.create_user(
+        email=admin_email,
+        password=admin_password,
+        full_name=admin_full_name,
+        phone=admin_phone,
+        role=User.Role.HOSPITAL_ADMIN,
+    )
+    return hospital_create_for_admin(
+        admin=admin, name=name, city=city, address=address, phone=phone, time_zone=time_zone
+    )
+
+
+@transaction.atomic
+def hospital_create_for_admin(
+    *, admin: User, name: str, city: str, address: str, phone: str, time_zone: str
+) -> Hospital:
+    """A pending hospital whose first admin is `admin` (a new hospital-admin account from sign-up)."""
     hospital = Hospital.objects.create(
         name=name.strip(),
         slug=_unique_slug(name),
@@ -61,13 +78,6 @@ def hospital_register(
         phone=phone.strip(),
         time_zone=time_zone,
         status=Hospital.Status.PENDING,
-    )
-    admin = User.objects.create_user(
-        email=admin_email,
-        password=admin_password,
-        full_name=admin_full_name,
-        phone=admin_phone,
-        role=User.Role.HOSPITAL_ADMIN,
     )
     HospitalMembership.objects.create(user=admin, hospital=hospital, role=HospitalMembership.Role.ADMIN)
     return hospital
