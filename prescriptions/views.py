@@ -33,8 +33,14 @@ from prescriptions.services import (
 
 
 def _visit_context(request, appointment, **forms) -> dict:
+    """Everything the visit page shows. Every rendering of it (first display or redisplay after a refused form)
+    reads the patient's clinical data, so the access-log row is written here, in the one place."""
     note = VisitNote.objects.filter(appointment=appointment).first()
     patient = appointment.patient
+    log_clinical_read(
+        request, patient=patient, kind=AccessLogEntry.Kind.VISIT, object_id=note.pk if note else None,
+        hospital_id=appointment.hospital_id,
+    )  # fmt: skip
     last_visits = (
         VisitNote.objects.filter(patient=patient)
         .exclude(appointment=appointment)
@@ -90,11 +96,6 @@ def visit(request, pk: int):
                 messages.success(request, "Visit note saved.")
                 return redirect("prescriptions:visit", pk=appointment.pk)
         appointment.refresh_from_db()
-    log_clinical_read(
-        request, patient=appointment.patient, kind=AccessLogEntry.Kind.VISIT,
-        object_id=VisitNote.objects.filter(appointment=appointment).values_list("pk", flat=True).first(),
-        hospital_id=appointment.hospital_id,
-    )  # fmt: skip
     status = 400 if note_form is not None and note_form.errors else 200
     return render(
         request, "prescriptions/visit.html", _visit_context(request, appointment, note_form=note_form), status=status
