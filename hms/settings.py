@@ -331,6 +331,10 @@ NOTIFICATIONS_EMBEDDED_POLL_SECONDS = float(os.environ.get("NOTIFICATIONS_EMBEDD
 PRESENCE_HEARTBEAT_SECONDS = int(os.environ.get("PRESENCE_HEARTBEAT_SECONDS", "20"))
 PRESENCE_TTL_SECONDS = int(os.environ.get("PRESENCE_TTL_SECONDS", "45"))
 
+# --- trust and safety (issue 11) ----------------------------------------------------------------
+# Front-desk patient searches per desk user per hour (each cross-hospital hit is also access-logged).
+DESK_LOOKUPS_PER_HOUR = int(os.environ.get("DESK_LOOKUPS_PER_HOUR", "60"))
+
 # --- medical records (issue 5) -------------------------------------------------------------------
 # Largest clinical upload (PDF, PNG, JPEG, DICOM) accepted into a patient's record.
 CLINICAL_UPLOAD_MAX_BYTES = int(os.environ.get("CLINICAL_UPLOAD_MAX_BYTES", str(20 * 1024 * 1024)))

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import User
 from accounts.roles import role_required
 from patients.models import AccessLogEntry
-from patients.selectors import medical_background_of
+from patients.selectors import clinical_record_visible_to, medical_background_of
 from patients.services import log_clinical_read
 from prescriptions.catalogue import search_icd10, search_medicines
 from prescriptions.forms import CorrectionForm, DiagnosisForm, IssueForm, PrescriptionItemForm, VisitNoteForm
@@ -37,6 +37,8 @@ def _visit_context(request, appointment, **forms) -> dict:
     reads the patient's clinical data, so the access-log row is written here, in the one place."""
     note = VisitNote.objects.filter(appointment=appointment).first()
     patient = appointment.patient
+    # The patient's summary and earlier visits only where the record is open to this doctor (issue 11).
+    record_open = clinical_record_visible_to(request.user, patient)
     log_clinical_read(
         request, patient=patient, kind=AccessLogEntry.Kind.VISIT, object_id=note.pk if note else None,
         hospital_id=appointment.hospital_id,
@@ -47,11 +49,14 @@ def _visit_context(request, appointment, **forms) -> dict:
         .select_related("doctor__user", "hospital", "appointment")
         .prefetch_related("diagnoses")
         .order_by("-appointment__start_at")[:3]
+        if record_open
+        else VisitNote.objects.none()
     )
     context = {
         "appointment": appointment,
         "patient": patient,
-        "background": medical_background_of(patient),
+        "background": medical_background_of(patient) if record_open else None,
+        "record_open": record_open,
         "last_visits": last_visits,
         "note": note,
         "can_write": appointment.status in VISIT_OPEN_STATUSES,

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -28,7 +30,7 @@ def test_patient_signs_up_and_lands_on_patient_dashboard(client):
     assert user.email == "nina.patel@example.com"  # folded to lower case
     assert user.role == User.Role.PATIENT
     profile = PatientProfile.objects.get(user=user)
-    assert profile.patient_number == f"P{profile.pk:06d}"
+    assert re.fullmatch(r"P-[0-9A-Z]{4}-[0-9A-Z]{4}", profile.patient_number)  # random, not sequential
     assert str(profile.date_of_birth) == "1990-05-01"
 
 
