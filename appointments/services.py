@@ -565,6 +565,10 @@ def time_off_add(
         raise AppointmentError("The time off must end after it starts.")
     if (last_day - first_day).days > 366:
         raise AppointmentError("Time off can cover at most a year at once.")
+    today = timezone.now().date()
+    if first_day < today - datetime.timedelta(days=366) or last_day > today + datetime.timedelta(days=3 * 366):
+        # Also keeps year 1 / year 9999 away from time-zone arithmetic that would overflow (issue 11).
+        raise AppointmentError("Choose days from a year ago to three years ahead.")
     if hospital is not None:
         hospitals = [hospital]
     else:

@@ -36,6 +36,7 @@ from appointments.selectors import (
     appointments_visible_to,
     available_slots,
     booking_places,
+    can_see_visit_reason,
     desk_patient_from_token,
     desk_patient_token,
     doctor_appointments_between,
@@ -190,6 +191,7 @@ def _detail_context(request, appointment: Appointment) -> dict:
         "cancel_form": CancelForm(),
         "rating_form": RatingForm(),
         "is_patient": is_patient,
+        "show_reason": can_see_visit_reason(user, appointment),
     }
 
 
@@ -214,7 +216,10 @@ def confirmed(request, pk: int):
 @login_required
 def calendar_file(request, pk: int):
     appointment = _visible(request, pk)
-    response = HttpResponse(ics.appointment_calendar(request, appointment), content_type="text/calendar")
+    calendar = ics.appointment_calendar(
+        request, appointment, show_reason=can_see_visit_reason(request.user, appointment)
+    )
+    response = HttpResponse(calendar, content_type="text/calendar")
     response["Content-Disposition"] = f'attachment; filename="appointment-{appointment.pk}.ics"'
     return response
 

@@ -34,8 +34,10 @@ if not SECRET_KEY:
         )
     SECRET_KEY = "django-insecure-local-development-only-never-use-in-production-0123456789"  # noqa: S105
 
-# Never "*": the websocket origin check relies on this list.
+# Never "*": the websocket origin check and password-reset links rely on this list (refused loudly, issue 11).
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+if any(host == "*" for host in ALLOWED_HOSTS):
+    raise ImproperlyConfigured("ALLOWED_HOSTS must name the site's hosts; '*' is refused.")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
@@ -272,7 +274,8 @@ CONTENT_SECURITY_POLICY = {
         "style-src": ["'self'"],
         "img-src": ["'self'", "data:", "blob:"],
         "font-src": ["'self'"],
-        "connect-src": ["'self'", "ws:", "wss:"],
+        # 'self' covers ws:/wss: to this origin (CSP 3); no socket to any other host (issue 11).
+        "connect-src": ["'self'"],
         "media-src": ["'self'", "blob:", "mediastream:"],
         "frame-ancestors": ["'none'"],
         "form-action": ["'self'"],
