@@ -137,9 +137,11 @@ REDIS_KEY_PREFIX = os.environ.get("REDIS_KEY_PREFIX") or os.environ.get("PYTEST_
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Degrades to "no cache" while Redis is down, with short timeouts (hms/cache.py, issue 11).
+            "BACKEND": "hms.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": REDIS_KEY_PREFIX,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1},
         }
     }
     CHANNEL_LAYERS = {
@@ -318,6 +320,16 @@ NOTIFICATIONS_QUEUE = os.environ.get("NOTIFICATIONS_QUEUE", "celery")
 NOTIFICATIONS_MAX_RETRIES = int(os.environ.get("NOTIFICATIONS_MAX_RETRIES", "5"))
 NOTIFICATIONS_RETRY_BASE_SECONDS = float(os.environ.get("NOTIFICATIONS_RETRY_BASE_SECONDS", "30"))
 NOTIFICATIONS_RETRY_MAX_SECONDS = float(os.environ.get("NOTIFICATIONS_RETRY_MAX_SECONDS", "3600"))
+# Transactional outbox (issue 11): a sender's lease on a delivery row (longer than any provider timeout), and how
+# long a row may stay pending before the sweeper (Celery beat, every NOTIFICATIONS_SWEEP_SECONDS) enqueues it.
+NOTIFICATIONS_LEASE_SECONDS = int(os.environ.get("NOTIFICATIONS_LEASE_SECONDS", "60"))
+NOTIFICATIONS_OUTBOX_DELAY_SECONDS = int(os.environ.get("NOTIFICATIONS_OUTBOX_DELAY_SECONDS", "10"))
+NOTIFICATIONS_SWEEP_SECONDS = float(os.environ.get("NOTIFICATIONS_SWEEP_SECONDS", "5"))
+CELERY_BEAT_SCHEDULE["sweep-notification-outbox"] = {
+    "task": "notifications.tasks.sweep_outbox",
+    "schedule": NOTIFICATIONS_SWEEP_SECONDS,
+    "options": {"queue": NOTIFICATIONS_QUEUE, "expires": NOTIFICATIONS_SWEEP_SECONDS * 2},
+}
 # Reminders before an appointment, in minutes (defaults: 24 hours and 15 minutes).
 REMINDER_DAY_BEFORE_MINUTES = int(os.environ.get("REMINDER_DAY_BEFORE_MINUTES", str(24 * 60)))
 REMINDER_SHORTLY_BEFORE_MINUTES = int(os.environ.get("REMINDER_SHORTLY_BEFORE_MINUTES", "15"))
