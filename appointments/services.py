@@ -389,6 +389,7 @@ def appointment_cancel(*, actor: User, appointment: Appointment, reason: str = "
     if actor.role != User.Role.PATIENT and not reason:
         raise AppointmentError("Give the patient a reason for the cancellation.")
     cancelled = appointment_transition(actor=actor, appointment=appointment, to_status=Status.CANCELLED, note=reason)
+    transaction.on_commit(lambda: _end_call_sockets(appointment.pk), robust=True)
     who = {User.Role.PATIENT: "the patient", User.Role.DOCTOR: "the doctor"}.get(actor.role, "the hospital")
     _notify_other_party(
         actor=actor, appointment=appointment, kind=Notification.Kind.APPOINTMENT_CANCELLED,
@@ -396,6 +397,18 @@ def appointment_cancel(*, actor: User, appointment: Appointment, reason: str = "
         body=f"Cancelled by {who}{': ' + reason if reason else '.'}",
     )  # fmt: skip
     return cancelled
+
+
+def _end_call_sockets(appointment_id: int) -> None:
+    """Open call sockets of a cancelled appointment close themselves (issue 11)."""
+    from asgiref.sync import async_to_sync
+    from channels.layers import get_channel_layer
+
+    from appointments.consumers import group_name
+
+    layer = get_channel_layer()
+    if layer is not None:
+        async_to_sync(layer.group_send)(group_name(appointment_id), {"type": "call.ended"})
 
 
 VISIT_ACTIONS = {"check_in": Status.CHECKED_IN, "complete": Status.COMPLETED, "no_show": Status.NO_SHOW}
