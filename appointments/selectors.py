@@ -33,6 +33,12 @@ def appointments_visible_to(user: User) -> QuerySet[Appointment]:
     return base.none()
 
 
+def can_see_visit_reason(user: User, appointment: Appointment) -> bool:
+    """The reason for a visit is clinical: the patient, the doctor and the front desk (who booked it) see it; a
+    hospital admin does not (DESIGN: no clinical notes for hospital admins). One rule for the page and the .ics."""
+    return user.role != User.Role.HOSPITAL_ADMIN or user.is_superuser
+
+
 def active_appointments() -> QuerySet[Appointment]:
     return Appointment.objects.filter(status__in=Appointment.ACTIVE_STATUSES)
 

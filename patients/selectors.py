@@ -1,7 +1,9 @@
 """Reads of patient records, scoped by the care relationship (DESIGN.md section 4).
 
 `patients_visible_to(user)` is the single rule for clinical data: the patient sees their own record; a doctor
-sees a patient's record only while the patient has or had a non-cancelled appointment with them; nobody else
+sees a patient's record only while the patient has or had a non-cancelled appointment with them that opens the
+record (`Appointment.opens_record`: not a front-desk booking of a patient the hospital never saw, until the patient
+shares it — appointments.services.booking_opens_record); nobody else
 (other doctors, other patients, hospital admins, staff, platform admins) sees clinical data at all.
 Every clinical view fetches through it, so an out-of-scope record is a 404."""
 
@@ -16,7 +18,7 @@ from patients.models import AccessLogEntry, ClinicalDocument, MedicalBackground,
 
 
 def _care_appointments(user: User) -> QuerySet[Appointment]:
-    return Appointment.objects.filter(doctor__user=user).exclude(status=Appointment.Status.CANCELLED)
+    return Appointment.objects.filter(doctor__user=user, opens_record=True).exclude(status=Appointment.Status.CANCELLED)
 
 
 def patients_visible_to(user: User) -> QuerySet[PatientProfile]:
@@ -35,9 +37,9 @@ def clinical_record_visible_to(user: User, patient: PatientProfile) -> bool:
 
 
 def documents_visible_to(user: User) -> QuerySet[ClinicalDocument]:
-    return ClinicalDocument.objects.filter(patient__in=patients_visible_to(user).values("pk")).select_related(
-        "patient__user", "uploaded_by", "hospital"
-    )
+    in_care = Q(patient__in=patients_visible_to(user).values("pk"))
+    own = Q(uploaded_by=user) if user.is_authenticated and user.role == User.Role.DOCTOR else Q(pk__in=[])
+    return ClinicalDocument.objects.filter(in_care | own).select_related("patient__user", "uploaded_by", "hospital")
 
 
 def patients_of_doctor(user: User, query: str = "") -> QuerySet[PatientProfile]:

@@ -124,9 +124,11 @@ def document_preview(request, pk: int):
 
 
 def _private_file_response(field_file, content_type: str, filename: str, *, inline: bool) -> FileResponse:
-    response = FileResponse(
-        field_file.open("rb"), content_type=content_type, as_attachment=not inline, filename=filename
-    )
+    try:
+        handle = field_file.open("rb")
+    except FileNotFoundError as error:  # the row outlived its file (restore, storage fault): a 404, not a 500
+        raise Http404("The file is missing.") from error
+    response = FileResponse(handle, content_type=content_type, as_attachment=not inline, filename=filename)
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response
