@@ -61,6 +61,7 @@ from appointments.services import (
     time_off_cancel_conflicts,
     time_off_remove,
     visit_actions,
+    visit_actions_for,
 )
 from doctors.models import DoctorProfile
 from doctors.selectors import active_affiliations_of
@@ -571,7 +572,7 @@ def desk(request):
         .order_by("start_at")
     )
     now = timezone.now()
-    rows = [(a, visit_actions(request.user, a, now)) for a in appointments]
+    rows = visit_actions_for(request.user, appointments, now)
     context = {
         "hospital": hospital, "day": day, "rows": rows, "previous": day - datetime.timedelta(days=1),
         "next": day + datetime.timedelta(days=1),

@@ -73,5 +73,26 @@ def test_pages_send_csp_and_frame_protection(client):
 
 
 def test_session_expires_after_idle_time(settings):
-    assert settings.SESSION_SAVE_EVERY_REQUEST is True
     assert settings.SESSION_COOKIE_AGE <= 60 * 60
+    assert settings.SESSION_REFRESH_SECONDS < settings.SESSION_COOKIE_AGE
+
+
+def test_session_is_not_written_on_every_request_but_idle_expiry_moves_on(client, patient):
+    from django.contrib.sessions.models import Session
+
+    from hms.middleware import SessionIdleRefreshMiddleware
+
+    client.force_login(patient.user)
+    client.get(reverse("dashboard"), follow=True)
+    key = client.cookies["sessionid"].value
+    first = Session.objects.get(session_key=key).expire_date
+    client.get(reverse("dashboard"), follow=True)
+    client.get(reverse("notifications:summary"))
+    assert Session.objects.get(session_key=key).expire_date == first  # no write within the refresh interval
+
+    session = client.session
+    session[SessionIdleRefreshMiddleware.KEY] = 0  # last pushed long ago
+    session.save()
+    stale = Session.objects.get(session_key=key).expire_date
+    client.get(reverse("dashboard"), follow=True)
+    assert Session.objects.get(session_key=key).expire_date > stale  # activity pushed the idle expiry forward
