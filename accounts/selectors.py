@@ -5,6 +5,7 @@ from appointments.models import Appointment
 from doctors.models import DoctorProfile
 from hospitals.models import Hospital
 from patients.models import PatientProfile
+from patients.selectors import patient_ids_matching
 
 
 def platform_counts() -> dict[str, int]:
@@ -66,18 +67,9 @@ def platform_patients(*, query: str = ""):
     joining the whole appointment table to the whole patient table."""
     patients = PatientProfile.objects.select_related("user")
     for word in query.split()[:5]:
-        patients = patients.filter(pk__in=_patients_matching(word))
+        patients = patients.filter(pk__in=patient_ids_matching(word))
     # (full_name, email) is unique and indexed: the first page is read off the index, not sorted from all rows.
     return patients.order_by("user__full_name", "user__email")
-
-
-def _patients_matching(word: str):
-    """Ids of patients whose name, e-mail or number contains `word`: a union of three searches that each use
-    their own trigram index on PostgreSQL (an OR across the two tables would read every patient)."""
-    by_name = PatientProfile.objects.filter(user__full_name__icontains=word).order_by().values("pk")
-    by_email = PatientProfile.objects.filter(user__email__icontains=word).order_by().values("pk")
-    by_number = PatientProfile.objects.filter(patient_number__icontains=word).order_by().values("pk")
-    return by_name.union(by_email, by_number)
 
 
 def with_appointment_counts(patients: list[PatientProfile]) -> list[PatientProfile]:

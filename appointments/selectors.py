@@ -339,6 +339,28 @@ def week_schedule(doctor: DoctorProfile, hospital_ids, week_start: datetime.date
     return days
 
 
+def hospital_appointments_matching(hospital: Hospital, query: str):
+    """Ids of the hospital's appointments whose patient (name contains `query`, or exact patient number or
+    e-mail) or doctor (name contains it) matches. Each side is found through its own index and the appointments
+    through the foreign-key indexes; an OR across four joined tables would read all the hospital's bookings."""
+    profiles = PatientProfile.objects.order_by()
+    patients = (
+        profiles.filter(user__full_name__icontains=query)
+        .values("pk")
+        .union(
+            profiles.filter(patient_number=query.upper()).values("pk"),
+            profiles.alias(email_lower=Lower("user__email")).filter(email_lower=query.lower()).values("pk"),
+        )
+    )
+    doctors = DoctorProfile.objects.filter(user__full_name__icontains=query).order_by().values("pk")
+    appointments = Appointment.objects.filter(hospital=hospital).order_by()
+    return (
+        appointments.filter(patient__in=patients)
+        .values("pk")
+        .union(appointments.filter(doctor__in=doctors).values("pk"))
+    )
+
+
 # --- front desk: finding and choosing a patient ------------------------------------------------
 
 DESK_SEARCH_LIMIT = 20

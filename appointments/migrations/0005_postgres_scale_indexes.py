@@ -18,6 +18,8 @@ BTREE = {
     "accounts_user_full_name_email": ("accounts_user", '"full_name", "email"'),
     # The Django admin's appointment list, newest first.
     "appointments_start_at": ("appointments_appointment", '"start_at"'),
+    # "Has this patient been to this hospital?" (desk search) and a hospital's bookings of matching patients.
+    "appointments_hospital_patient": ("appointments_appointment", '"hospital_id", "patient_id"'),
 }
 
 
