@@ -9,6 +9,7 @@ from hms.pagination import LargeTablePaginator
 class UserAdmin(DjangoUserAdmin):
     ordering = ["email"]
     paginator = LargeTablePaginator  # 200,000 users: no full count per page view
+    list_per_page = 50
     show_full_result_count = False
     list_display = ["email", "full_name", "role", "is_active", "is_staff", "date_joined"]
     list_filter = ["role", "is_active", "is_staff", "is_superuser"]

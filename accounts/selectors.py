@@ -3,6 +3,7 @@ from django.db.models import Count, Q
 from accounts.models import User
 from appointments.models import Appointment
 from doctors.models import DoctorProfile
+from hms.pagination import ESTIMATE_ABOVE, estimated_row_count
 from hospitals.models import Hospital
 from patients.models import PatientProfile
 from patients.selectors import patient_ids_matching
@@ -21,10 +22,18 @@ def platform_counts() -> dict[str, int]:
         "hospitals_pending": hospital_counts["pending"],
         "hospitals_suspended": hospital_counts["suspended"],
         "doctors": DoctorProfile.objects.count(),
-        "patients": PatientProfile.objects.count(),
-        "appointments": Appointment.objects.count(),
-        "users": User.objects.count(),
+        "patients": _row_count(PatientProfile),
+        "appointments": _row_count(Appointment),
+        "users": _row_count(User),
     }
+
+
+def _row_count(model) -> int:
+    """Exact for small tables; for big ones PostgreSQL's estimate (a million-row COUNT(*) per page view is a scan)."""
+    estimate = estimated_row_count(model)
+    if estimate is not None and estimate > ESTIMATE_ABOVE:
+        return estimate
+    return model.objects.count()
 
 
 def pending_hospitals():

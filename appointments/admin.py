@@ -23,6 +23,7 @@ class AppointmentAdmin(admin.ModelAdmin):
     search_help_text = "Patient name or number, or doctor name."
     ordering = ["-start_at"]
     paginator = LargeTablePaginator
+    list_per_page = 50
     show_full_result_count = False
     raw_id_fields = ["patient", "doctor", "booked_by", "cancelled_by"]
     inlines = [AppointmentEventInline]

@@ -39,8 +39,11 @@ SERVER_ENV = {
     "SECURE_SSL_REDIRECT": "0",  # plain HTTP on the loopback; production terminates TLS in front
     "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
     "LOG_LEVEL": "WARNING",
+    "PGAPPNAME": "hms-bench-server",  # libpq tags the server's connections, so the count is the server's alone
 }
-os.environ.update({k: v for k, v in SERVER_ENV.items() if k not in os.environ or k == "DJANGO_SETTINGS_MODULE"})
+os.environ.update(
+    {k: v for k, v in SERVER_ENV.items() if (k not in os.environ and k != "PGAPPNAME") or k == "DJANGO_SETTINGS_MODULE"}
+)
 DOMAIN = "scale.example"
 
 # (role, label, path, main page?). {doctor}, {patient}, {hospital} are filled in from the scale data.
@@ -225,7 +228,7 @@ def stop_server(processes: list[subprocess.Popen]) -> list[float | None]:
 
 
 class ConnectionSampler(threading.Thread):
-    """Samples this database's connections in pg_stat_activity (our own sampling connection excluded)."""
+    """Samples the server's connections to this database in pg_stat_activity."""
 
     def __init__(self):
         super().__init__(daemon=True)
@@ -244,14 +247,14 @@ class ConnectionSampler(threading.Thread):
             while not self.stop.is_set():
                 (count,) = conn.execute(
                     "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                    "AND pid <> pg_backend_pid()"
+                    "AND application_name = 'hms-bench-server'"
                 ).fetchone()
                 self.peak = max(self.peak, count)
                 time.sleep(0.25)
 
 
 def wrk(url: str, cookie: str, concurrency: int, duration: float) -> dict:
-    command = ["wrk", "-t", "2", "-c", str(concurrency), "-d", f"{duration}s", "--timeout", "10s",
+    command = ["wrk", "-t", "2", "-c", str(concurrency), "-d", f"{max(1, round(duration))}s", "--timeout", "10s",
                "-s", str(BASE_DIR / "bench" / "wrk_report.lua"), url]  # fmt: skip
     if cookie:
         command[1:1] = ["-H", f"Cookie: sessionid={cookie}"]
@@ -303,7 +306,7 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=8300)
     parser.add_argument("--concurrency", default="10,50")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--duration", type=float, default=4.0, help="seconds per wrk run")
+    parser.add_argument("--duration", type=int, default=4, help="seconds per wrk run")
     parser.add_argument("--samples", type=int, default=20, help="requests per page in the single-user table")
     parser.add_argument("--skip-single-user", action="store_true")
     parser.add_argument("--skip-load", action="store_true")
