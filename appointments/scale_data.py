@@ -508,6 +508,7 @@ def generate(config: ScaleConfig, log=print) -> dict:
 
 
 def analyze() -> None:
+    """Fresh planner statistics (and, outside a transaction, the visibility map for index-only scans)."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE")
+            cursor.execute("ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE")
