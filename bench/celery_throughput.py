@@ -101,7 +101,7 @@ def main() -> int:
                *shlex.split(args.worker)]  # fmt: skip
     worker = subprocess.Popen(command, cwd=BASE_DIR, env=env)
     try:
-        time.sleep(6)  # worker start-up
+        time.sleep(10)  # worker start-up
         started = time.monotonic()
         for index, notification_id in enumerate(ids):
             due = started + index / args.rate
