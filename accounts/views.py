@@ -39,6 +39,11 @@ def dashboard(request):
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     role = User.Role.SUPER_ADMIN if request.user.is_superuser else request.user.role
+    if role == User.Role.STAFF:
+        from pharmacy.selectors import is_pharmacist
+
+        if is_pharmacist(request.user):  # pharmacists work from the dispensing queue, not the front desk
+            return redirect("pharmacy:queue")
     return redirect(DASHBOARD_FOR_ROLE[role])
 
 

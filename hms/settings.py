@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "appointments",
     "prescriptions",
     "notifications",
+    "pharmacy",
 ]
 
 MIDDLEWARE = [
@@ -92,6 +93,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.navigation",
                 "notifications.context_processors.bell",
+                "pharmacy.context_processors.pharmacy_nav",
             ],
         },
     },
@@ -343,3 +345,14 @@ if REDIS_URL:
     # redis-py 8 gives every connection a 5 s socket timeout, exactly as long as channels-redis blocks in
     # BZPOPMIN while waiting for a message: an idle websocket's receive loop then dies with "Timeout reading".
     CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = [{"address": REDIS_URL, "socket_timeout": 15}]
+
+# --- pharmacy (issue 14) ---------------------------------------------------------------------------
+# Batches expiring within this many days are flagged and listed in the daily digest to pharmacists.
+PHARMACY_NEAR_EXPIRY_DAYS = int(os.environ.get("PHARMACY_NEAR_EXPIRY_DAYS", "90"))
+# Currency of stock prices when the hospital has none of its own.
+PHARMACY_DEFAULT_CURRENCY = os.environ.get("PHARMACY_DEFAULT_CURRENCY", "INR")
+CELERY_BEAT_SCHEDULE["pharmacy-near-expiry-digest"] = {
+    "task": "pharmacy.tasks.send_near_expiry_digest",
+    "schedule": 3600.0,  # hourly: each hospital gets it once on its own local date (idempotent)
+    "options": {"queue": NOTIFICATIONS_QUEUE, "expires": 3000},
+}

@@ -25,6 +25,7 @@ urlpatterns = [
     path("appointments/", include("appointments.urls")),
     path("prescriptions/", include("prescriptions.urls")),
     path("notifications/", include("notifications.urls")),
+    path("pharmacy/", include("pharmacy.urls")),
     path("django-admin/", admin.site.urls),
 ]
 
