@@ -147,7 +147,7 @@ def test_another_hospitals_batch_or_an_expired_batch_posted_by_hand_is_refused(
         prescription_dispense(
             actor=pharmacist, prescription=rx, quantities={item.pk: 5}, batch_choices={item.pk: foreign.pk}
         )
-    with pytest.raises(PharmacyError, match="Expired on .* can only be written off"):
+    with pytest.raises(PharmacyError, match=r"Expired on .* can only be written off"):
         prescription_dispense(
             actor=pharmacist, prescription=rx, quantities={item.pk: 5}, batch_choices={item.pk: expired.pk}
         )
