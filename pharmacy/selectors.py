@@ -63,14 +63,11 @@ def admin_hospital_of(user: User) -> Hospital:
     return membership.hospital
 
 
-def hospital_ids_of(user: User) -> list[int]:
+def hospital_ids_of(user: User, roles=(PHARMACIST, ADMIN)) -> QuerySet:
+    """The hospitals whose stock the user works with, as a subquery (no extra round trip)."""
     if not user.is_authenticated or not user.is_active:
-        return []
-    return list(
-        HospitalMembership.objects.filter(user=user, is_active=True, role__in=[PHARMACIST, ADMIN]).values_list(
-            "hospital_id", flat=True
-        )
-    )
+        return HospitalMembership.objects.none().values("hospital_id")
+    return HospitalMembership.objects.filter(user=user, is_active=True, role__in=roles).values("hospital_id")
 
 
 def batches_visible_to(user: User) -> QuerySet[Batch]:
@@ -96,17 +93,9 @@ def dispenses_visible_to(user: User) -> QuerySet[Dispense]:
 
 def prescriptions_for_dispensing(user: User) -> QuerySet[Prescription]:
     """Issued (and superseded, to say why they are refused) prescriptions written at the pharmacist's hospital."""
-    hospital_ids = (
-        list(
-            HospitalMembership.objects.filter(user=user, is_active=True, role=PHARMACIST).values_list(
-                "hospital_id", flat=True
-            )
-        )
-        if user.is_authenticated and user.is_active
-        else []
-    )
     return Prescription.objects.filter(
-        hospital_id__in=hospital_ids, status__in=[Prescription.Status.ISSUED, Prescription.Status.SUPERSEDED]
+        hospital_id__in=hospital_ids_of(user, roles=(PHARMACIST,)),
+        status__in=[Prescription.Status.ISSUED, Prescription.Status.SUPERSEDED],
     ).select_related("patient__user", "doctor__user", "hospital", "superseded_by")
 
 

@@ -72,16 +72,19 @@ def queue(request):
 
 def _dispense_context(request, prescription, hospital) -> dict:
     progress = selectors.progress_with_batches(prescription, hospital)
-    dispensed_rows = list(
-        StockMovement.objects.filter(prescription_item__prescription=prescription, kind=StockMovement.Kind.DISPENSE)
-        .select_related("batch", "product", "prescription_item")
+    rows = list(
+        StockMovement.objects.filter(
+            prescription_item__prescription=prescription,
+            kind__in=[StockMovement.Kind.DISPENSE, StockMovement.Kind.RETURN],
+        )
+        .select_related("batch", "product")
         .order_by("created_at", "id")
     )
-    returned = {}
-    for row in StockMovement.objects.filter(
-        prescription_item__prescription=prescription, kind=StockMovement.Kind.RETURN
-    ).values("returned_from_id", "quantity"):
-        returned[row["returned_from_id"]] = returned.get(row["returned_from_id"], 0) + row["quantity"]
+    dispensed_rows = [row for row in rows if row.kind == StockMovement.Kind.DISPENSE]
+    returned: dict[int, int] = {}
+    for row in rows:
+        if row.kind == StockMovement.Kind.RETURN:
+            returned[row.returned_from_id] = returned.get(row.returned_from_id, 0) + row.quantity
     for row in dispensed_rows:
         row.returnable = -row.quantity - returned.get(row.pk, 0)
     return {

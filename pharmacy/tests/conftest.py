@@ -1,5 +1,6 @@
 import pytest
 
+from patients.tests.conftest import care_appointment  # noqa: F401
 from pharmacy.tests.factories import catalogue, pharmacist_of
 
 
