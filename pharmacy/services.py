@@ -168,7 +168,7 @@ def stock_receive(
 @transaction.atomic
 def stock_adjust(*, actor: User, batch: Batch, quantity: int, reason: str) -> StockMovement:
     """A stock count correction (+ found, - missing or damaged), always with a reason."""
-    batch = Batch.objects.select_for_update().select_related("hospital", "product").get(pk=batch.pk)
+    batch = Batch.objects.select_for_update(of=("self",)).select_related("hospital", "product").get(pk=batch.pk)
     _require_pharmacist_of(actor, batch.hospital)
     if not isinstance(quantity, int) or quantity == 0 or abs(quantity) > MAX_UNITS:
         raise PharmacyError(_("Enter how many units to add (e.g. 5) or remove (e.g. -3); not 0."))
@@ -187,7 +187,7 @@ def stock_adjust(*, actor: User, batch: Batch, quantity: int, reason: str) -> St
 @transaction.atomic
 def stock_write_off(*, actor: User, batch: Batch, quantity: int, reason: str) -> StockMovement:
     """Units that leave without a patient: expired, damaged, recalled. The only way out of an expired batch."""
-    batch = Batch.objects.select_for_update().select_related("hospital", "product").get(pk=batch.pk)
+    batch = Batch.objects.select_for_update(of=("self",)).select_related("hospital", "product").get(pk=batch.pk)
     _require_pharmacist_of(actor, batch.hospital)
     _check_units(quantity, what=_("The quantity written off"))
     if not reason.strip():
@@ -207,7 +207,9 @@ def stock_write_off(*, actor: User, batch: Batch, quantity: int, reason: str) ->
 @transaction.atomic
 def item_map(*, actor: User, item: PrescriptionItem, product: Product) -> ItemMapping:
     """Link a typed-in prescription line to the catalogue product the pharmacist will hand out."""
-    prescription = Prescription.objects.select_for_update().select_related("hospital").get(pk=item.prescription_id)
+    prescription = (
+        Prescription.objects.select_for_update(of=("self",)).select_related("hospital").get(pk=item.prescription_id)
+    )
     _require_pharmacist_of(actor, prescription.hospital)
     item = PrescriptionItem.objects.get(pk=item.pk)
     if item.product_id:
@@ -285,7 +287,7 @@ def prescription_dispense(
     except IntegrityError as error:
         raise AlreadyDispensedError(_("This dispense was already recorded; nothing was dispensed twice.")) from error
     prescription = (
-        Prescription.objects.select_for_update()
+        Prescription.objects.select_for_update(of=("self",))
         .select_related("hospital", "patient__user", "superseded_by")
         .get(pk=prescription.pk)
     )
@@ -382,7 +384,9 @@ def dispense_return(*, actor: User, movement: StockMovement, quantity: int, reas
     if movement.kind != Kind.DISPENSE:
         raise PharmacyError(_("Only dispensed units can be returned."))
     Prescription.objects.select_for_update().get(pk=movement.prescription_item.prescription_id)
-    batch = Batch.objects.select_for_update().select_related("hospital", "product").get(pk=movement.batch_id)
+    batch = (
+        Batch.objects.select_for_update(of=("self",)).select_related("hospital", "product").get(pk=movement.batch_id)
+    )
     _require_pharmacist_of(actor, batch.hospital)
     _check_units(quantity, what=_("The quantity returned"))
     if not reason.strip():
