@@ -1,5 +1,5 @@
-"""The one base class of refusals by a business rule: views turn any DomainError into a message, never a 500."""
+"""One base class for refusals by a business rule: views show the message, never a 500."""
 
 
 class DomainError(Exception):
-    """A rule refused the change; str(error) is shown to the person as it is."""
+    """A business rule refused the change; the message is shown to the user as it is."""

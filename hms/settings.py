@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "prescriptions",
     "notifications",
     "pharmacy",
+    "billing",
 ]
 
 MIDDLEWARE = [
@@ -345,6 +346,32 @@ if REDIS_URL:
     # redis-py 8 gives every connection a 5 s socket timeout, exactly as long as channels-redis blocks in
     # BZPOPMIN while waiting for a message: an idle websocket's receive loop then dies with "Timeout reading".
     CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = [{"address": REDIS_URL, "socket_timeout": 15}]
+
+# --- billing and payments (issue 13) -------------------------------------------------------------
+# PAYMENT_GATEWAY: "test" (offline hosted-checkout simulator, the embedded default) or "stripe" (hosted Checkout).
+PAYMENT_GATEWAY = os.environ.get("PAYMENT_GATEWAY", "test")
+STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
+STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+STRIPE_MAX_NETWORK_RETRIES = int(os.environ.get("STRIPE_MAX_NETWORK_RETRIES", "2"))
+PAY_LINK_MAX_AGE_DAYS = int(os.environ.get("PAY_LINK_MAX_AGE_DAYS", "7"))
+BILLING_REMINDER_AFTER_DAYS = int(os.environ.get("BILLING_REMINDER_AFTER_DAYS", "3"))
+# A completed visit's draft invoice is issued (and the patient told) this long after the visit ends.
+BILLING_AUTO_ISSUE_MINUTES = int(os.environ.get("BILLING_AUTO_ISSUE_MINUTES", "60"))
+CELERY_BEAT_SCHEDULE["billing-issue-due-invoices"] = {
+    "task": "billing.tasks.issue_due_invoices",
+    "schedule": 300.0,
+    "options": {"expires": 290},
+}
+CELERY_BEAT_SCHEDULE["billing-retry-webhooks"] = {
+    "task": "billing.tasks.retry_webhook_events",
+    "schedule": 60.0,
+    "options": {"expires": 55},
+}
+CELERY_BEAT_SCHEDULE["billing-payment-reminders"] = {
+    "task": "billing.tasks.send_payment_reminders",
+    "schedule": 3600.0,
+    "options": {"expires": 3500},
+}
 
 # --- pharmacy (issue 14) ---------------------------------------------------------------------------
 # Batches expiring within this many days are flagged and listed in the daily digest to pharmacists.

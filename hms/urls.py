@@ -26,6 +26,7 @@ urlpatterns = [
     path("prescriptions/", include("prescriptions.urls")),
     path("notifications/", include("notifications.urls")),
     path("pharmacy/", include("pharmacy.urls")),
+    path("billing/", include("billing.urls")),
     path("django-admin/", admin.site.urls),
 ]
 

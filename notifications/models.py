@@ -16,6 +16,7 @@ class Notification(models.Model):
         PHARMACY_STOCK = "pharmacy_stock", "Pharmacy stock alerts"
         AFFILIATION_CHANGED = "affiliation_changed", "Hospital affiliation changed"
         ACCOUNT = "account", "Account"
+        PAYMENT_DUE = "payment_due", "Payment due"
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=40, choices=Kind.choices)
