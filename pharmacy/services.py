@@ -408,11 +408,47 @@ def dispense_return(*, actor: User, movement: StockMovement, quantity: int, reas
 
 
 def _bill_dispense(*, actor: User, dispense: Dispense) -> None:
-    """Billing hook: filled in once the billing app is merged."""
+    """Inside the dispense's transaction: one medicine line per batch taken (units x the batch's sale price, tax
+    by the product's HSN code) on the visit's open invoice. A billing refusal rolls the whole dispense back."""
+    from billing.models import InvoiceLine
+    from billing.services import invoice_add_line, invoice_for_appointment
+
+    appointment = dispense.prescription.visit.appointment
+    invoice = invoice_for_appointment(appointment=appointment, actor=actor)
+    for movement in dispense.movements.select_related("batch", "product").order_by("id"):
+        product = movement.product
+        invoice_add_line(
+            actor=actor, invoice=invoice, kind=InvoiceLine.Kind.MEDICINE,
+            description=_("%(product)s (HSN %(code)s), batch %(batch)s")
+            % {"product": product.label, "code": product.hsn_code or "-", "batch": movement.batch.batch_number},
+            quantity=Decimal(movement.units), unit_price=movement.batch.sale_price, tax_rate=product.tax_rate,
+            source=f"dispense:{movement.pk}",
+        )  # fmt: skip
 
 
 def _bill_return(*, actor: User, movement: StockMovement) -> None:
-    """Billing hook: filled in once the billing app is merged."""
+    """A credit for the returned units at the price they were billed at: a credit line while the invoice is a
+    draft, a credit note once it is issued (billing decides)."""
+    from billing.models import InvoiceLine
+    from billing.services import invoice_credit
+
+    billed = (
+        InvoiceLine.objects.filter(source=f"dispense:{movement.returned_from_id}").select_related("invoice").first()
+    )
+    if billed is None:
+        return  # dispensed before billing existed: nothing to credit
+    from billing.models import Invoice
+
+    # On an issued invoice billing answers with a credit note, which is a cashier's act when a person asks for
+    # it; here it follows from a return the pharmacist may record, so it is issued as a system action.
+    on_draft = billed.invoice.status == Invoice.Status.DRAFT
+    invoice_credit(
+        actor=actor if on_draft else None, invoice=billed.invoice,
+        description=_("Return: %(product)s, batch %(batch)s")
+        % {"product": movement.product.label, "batch": movement.batch.batch_number},
+        quantity=Decimal(movement.units), unit_price=billed.unit_price, tax_rate=billed.tax_rate,
+        source=f"return:{movement.pk}", reason=movement.reason,
+    )  # fmt: skip
 
 
 # --- near-expiry digest -------------------------------------------------------------------------------
