@@ -1,6 +1,6 @@
 import pytest
 
-from patients.tests.conftest import care_appointment  # noqa: F401
+from patients.tests.conftest import access_log_flushable, care_appointment  # noqa: F401
 from pharmacy.tests.factories import catalogue, pharmacist_of
 
 
@@ -26,7 +26,7 @@ def paracetamol():
 
 @pytest.fixture
 def ledger_flushable(transactional_db):
-    """Transactional tests: the stock ledger (and the access log) are append-only, but the test database is
+    """Transactional tests: the stock and billing ledgers (and the access log) are append-only, but the test database is
     emptied after each test. PostgreSQL empties it with TRUNCATE, which row triggers do not see; SQLite deletes
     row by row, so lift the triggers for this one cleanup, exactly as a DBA would."""
     yield
@@ -34,11 +34,12 @@ def ledger_flushable(transactional_db):
 
     if connection.vendor != "sqlite":
         return
+    from billing.migrations import _ledger_triggers as billing_ledger
     from patients.migrations import _access_log_triggers as access
     from pharmacy.migrations import _movement_triggers as ledger
 
     with connection.cursor() as cursor:
-        for triggers in (ledger, access):
+        for triggers in (ledger, billing_ledger, access):
             for statement in triggers.SQLITE_BACKWARD:
                 cursor.execute(statement)
             cursor.execute(f"DELETE FROM {triggers.TABLE}")  # noqa: S608 - constant table names

@@ -12,7 +12,8 @@ function debounce(fn) {
 }
 
 async function fetchResults(url, query) {
-  const response = await fetch(`${url}?q=${encodeURIComponent(query)}`, {
+  const separator = url.includes("?") ? "&" : "?";
+  const response = await fetch(`${url}${separator}q=${encodeURIComponent(query)}`, {
     headers: { Accept: "application/json" },
     credentials: "same-origin",
   });
