@@ -52,7 +52,7 @@ class PaymentForm(forms.Form):
 
 class RefundForm(forms.Form):
     amount = AmountField(label=_("Refund amount"))
-    reason = forms.CharField(label=_("Reason"), max_length=300)
+    reason = forms.CharField(label=_("Reason for the refund"), max_length=300)
 
 
 class VoidForm(forms.Form):
@@ -65,7 +65,7 @@ class CreditNoteForm(forms.Form):
     tax_rate = forms.DecimalField(label=_("Tax rate (%)"), min_value=0, max_value=100, decimal_places=2,
                                   initial=Decimal("0"))  # fmt: skip
     tax_exempt = forms.BooleanField(label=_("Tax exempt"), required=False)
-    reason = forms.CharField(label=_("Reason"), max_length=300)
+    reason = forms.CharField(label=_("Reason for the credit note"), max_length=300)
 
 
 class ClaimForm(forms.Form):
@@ -96,6 +96,7 @@ class PriceListItemForm(Styled, forms.ModelForm):
     class Meta:
         model = PriceListItem
         fields = ["code", "name", "kind", "unit_price", "tax_rate", "tax_exempt", "is_active"]
+        labels = {"is_active": _("Active (doctors can pick it)")}
 
     def clean_unit_price(self):
         value = self.cleaned_data["unit_price"]
@@ -110,6 +111,8 @@ class HospitalBillingForm(Styled, forms.ModelForm):
     class Meta:
         model = Hospital
         fields = ["currency", "tax_id", "invoice_prefix", "financial_year_start_month"]
+        labels = {"tax_id": _("Tax id (e.g. GSTIN, USt-IdNr.)"), "invoice_prefix": _("Invoice prefix"),
+                  "financial_year_start_month": _("Financial year starts in month (1-12)")}  # fmt: skip
 
     def clean_invoice_prefix(self):
         value = self.cleaned_data["invoice_prefix"].strip().upper()
@@ -131,3 +134,28 @@ class ProcedureForm(forms.Form):
     def __init__(self, *args, hospital, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["item"].queryset = PriceListItem.objects.filter(hospital=hospital, is_active=True)
+
+
+class PatientPolicyForm(Styled, forms.Form):
+    patient_number = forms.CharField(label=_("Patient number"), max_length=20)
+    payer = forms.ModelChoiceField(label=_("Payer"), queryset=None)
+    policy_number = forms.CharField(label=_("Policy number"), max_length=64)
+    coverage_percent = forms.DecimalField(label=_("Coverage (%)"), min_value=0, max_value=100, decimal_places=2,
+                                          required=False)  # fmt: skip
+    copay_amount = AmountField(label=_("Or: fixed co-pay the patient pays"), required=False)
+
+    def __init__(self, *args, hospital, **kwargs):
+        super().__init__(*args, **kwargs)
+        from billing.models import InsurancePayer
+
+        self.fields["payer"].queryset = InsurancePayer.objects.filter(hospital=hospital, is_active=True)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("coverage_percent") is None and data.get("copay_amount") is None:
+            raise forms.ValidationError(_("Give a coverage percent or a co-pay."))
+        return data
+
+
+class PayerForm(Styled, forms.Form):
+    name = forms.CharField(label=_("New payer (insurer) name"), max_length=200)

@@ -663,6 +663,43 @@ def claim_update(*, actor: User, invoice: Invoice, status: str, reference: str =
     return invoice
 
 
+def payer_create(*, actor: User, name: str):
+    from billing.models import InsurancePayer
+
+    hospital = cashier_hospital_of(actor)
+    name = (name or "").strip()
+    if not name:
+        raise BillingError(_("Give the payer's name."))
+    try:
+        with transaction.atomic():
+            return InsurancePayer.objects.create(hospital=hospital, name=name[:200])
+    except IntegrityError:
+        raise BillingError(_("%(name)s is already a payer.") % {"name": name}) from None
+
+
+@transaction.atomic
+def patient_policy_set(*, actor: User, patient_number: str, payer, policy_number: str, coverage_percent=None,
+                       copay_amount=None) -> PatientInsurance:  # fmt: skip
+    """Attach (or replace) the patient's policy with one of the cashier's hospital's payers. Patients are found by
+    their number among those who had an appointment at this hospital only."""
+    hospital = cashier_hospital_of(actor)
+    if payer.hospital_id != hospital.pk:
+        raise PermissionDenied(_("That payer belongs to another hospital."))
+    patient = (
+        Appointment.objects.filter(hospital=hospital, patient__patient_number__iexact=(patient_number or "").strip())
+        .select_related("patient")
+        .first()
+    )
+    if patient is None:
+        raise BillingError(_("No patient with that number has visited this hospital."))
+    patient = patient.patient
+    PatientInsurance.objects.filter(patient=patient, payer__hospital=hospital, is_active=True).update(is_active=False)
+    return PatientInsurance.objects.create(
+        patient=patient, payer=payer, policy_number=(policy_number or "").strip()[:64],
+        coverage_percent=coverage_percent or ZERO, copay_amount=copay_amount,
+    )  # fmt: skip
+
+
 # --- cash shifts ---------------------------------------------------------------------------------
 
 

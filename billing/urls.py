@@ -28,6 +28,7 @@ urlpatterns = [
     path("desk/shifts/<int:pk>/close/", views.shift_close, name="shift_close"),
     path("desk/shifts/<int:pk>/", views.shift_report, name="shift_report"),
     path("desk/insurance/", views.payer_outstanding, name="payer_outstanding"),
+    path("desk/insurance/policies/", views.insurance, name="insurance"),
     path("manage/", views.admin_billing, name="admin_billing"),
     path("manage/price-list/<int:pk>/", views.price_item_edit, name="price_item_edit"),
     path("visits/<int:appointment_pk>/procedures/", views.visit_procedures, name="visit_procedures"),

@@ -26,6 +26,8 @@ from billing.forms import (
     CreditNoteForm,
     HospitalBillingForm,
     InvoiceFilterForm,
+    PatientPolicyForm,
+    PayerForm,
     PaymentForm,
     PriceListItemForm,
     ProcedureForm,
@@ -35,7 +37,7 @@ from billing.forms import (
     VoidForm,
 )
 from billing.gateways import TestGateway, WebhookSignatureError, get_gateway
-from billing.models import CashShift, Invoice, PaymentAttempt, PriceListItem
+from billing.models import CashShift, Invoice, PatientInsurance, PaymentAttempt, PriceListItem
 from billing.pdf import credit_note_pdf, receipt_pdf
 from billing.services import BillingError
 from hospitals.models import HospitalMembership
@@ -430,6 +432,41 @@ def shift_report(request, pk: int):
     expected = shift.expected_cash if shift.closed_at else services.shift_expected_cash(shift)
     return render(request, "billing/shift_report.html", {
         "shift": shift, "payments": payments, "refunds": refunds, "expected": expected, "hospital": hospital,
+    })  # fmt: skip
+
+
+@role_required(User.Role.STAFF)
+def insurance(request):
+    """Cashier: payers of the hospital and patients' policies (coverage percent or co-pay)."""
+    hospital = _cashier_hospital(request)
+    payer_form = PayerForm(request.POST if "add_payer" in request.POST else None, prefix="payer")
+    policy_form = PatientPolicyForm(request.POST if "set_policy" in request.POST else None, hospital=hospital,
+                                    prefix="policy")  # fmt: skip
+    if request.method == "POST":
+        try:
+            if "add_payer" in request.POST and payer_form.is_valid():
+                services.payer_create(actor=request.user, name=payer_form.cleaned_data["name"])
+                messages.success(request, _("Payer added."))
+                return redirect("billing:insurance")
+            if "set_policy" in request.POST and policy_form.is_valid():
+                data = policy_form.cleaned_data
+                services.patient_policy_set(
+                    actor=request.user, patient_number=data["patient_number"], payer=data["payer"],
+                    policy_number=data["policy_number"], coverage_percent=data["coverage_percent"],
+                    copay_amount=data["copay_amount"],
+                )  # fmt: skip
+                messages.success(request, _("Policy saved; it applies to invoices issued from now on."))
+                return redirect("billing:insurance")
+        except BillingError as error:
+            messages.error(request, str(error))
+    policies = (
+        PatientInsurance.objects.filter(payer__hospital=hospital, is_active=True)
+        .select_related("payer", "patient__user")
+        .order_by("patient__user__full_name")[:100]
+    )
+    return render(request, "billing/insurance.html", {
+        "hospital": hospital, "payer_form": payer_form, "policy_form": policy_form, "policies": policies,
+        "payers": hospital.insurance_payers.filter(is_active=True),
     })  # fmt: skip
 
 

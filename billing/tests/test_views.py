@@ -244,3 +244,47 @@ def test_auto_issue_and_payment_reminder_once(visit, complete, patient, settings
     assert services.payment_reminders_send_due(now=much_later) == 1
     assert services.payment_reminders_send_due(now=much_later) == 0
     assert Notification.objects.filter(recipient=patient.user, kind="payment_due").count() == 2
+
+
+def test_cashier_sets_a_patients_policy_which_splits_the_next_invoice(client_for, cashier, visit, complete, patient):
+    client = client_for(cashier)
+    url = reverse("billing:insurance")
+    client.post(url, {"add_payer": "1", "payer-name": "Star Health"})
+    from billing.models import InsurancePayer, PatientInsurance
+
+    payer = InsurancePayer.objects.get()
+    form = {"set_policy": "1", "policy-patient_number": "NOPE", "policy-payer": payer.pk,
+            "policy-policy_number": "SH-1", "policy-coverage_percent": "50"}  # fmt: skip
+    response = client.post(url, form, follow=True)
+    assert "No patient with that number" in response.content.decode()
+    response = client.post(url, {"set_policy": "1", "policy-patient_number": patient.patient_number,
+                                 "policy-payer": payer.pk, "policy-policy_number": "SH-1",
+                                 "policy-coverage_percent": "50"}, follow=True)  # fmt: skip
+    assert PatientInsurance.objects.get().coverage_percent == Decimal("50")
+    invoice = services.invoice_issue(actor=cashier, invoice=complete(visit))
+    assert (invoice.payer_share, invoice.patient_share) == (Decimal("250.00"), Decimal("250.00"))
+    assert invoice.number in client.get(reverse("billing:payer_outstanding")).content.decode()
+
+
+def test_django_admin_is_scoped_and_money_is_read_only(
+    client_for, issued_invoice, other_hospital_admin, super_admin, other_patient, other_doctor, other_hospital, complete
+):
+    from billing.tests.factories import cashier_of
+
+    other_cashier = cashier_of(other_hospital, "oc@example.org")
+    other_invoice = services.invoice_issue(actor=other_cashier, invoice=complete(completed_visit(
+        doctor=other_doctor, hospital=other_hospital, patient=other_patient)))  # fmt: skip
+    root = client_for(super_admin)
+    page = root.get("/django-admin/billing/invoice/").content.decode()
+    assert issued_invoice.number in page and other_invoice.number in page
+    other_hospital_admin.is_staff = True
+    other_hospital_admin.save()
+    from django.contrib.auth.models import Permission
+
+    other_hospital_admin.user_permissions.add(*Permission.objects.filter(content_type__app_label="billing"))
+    scoped = client_for(other_hospital_admin)
+    page = scoped.get("/django-admin/billing/invoice/").content.decode()
+    assert other_invoice.number in page and issued_invoice.number not in page
+    assert scoped.get(f"/django-admin/billing/invoice/{issued_invoice.pk}/change/").status_code in (302, 404)
+    entry = other_invoice.ledger.get()
+    assert root.post(f"/django-admin/billing/ledgerentry/{entry.pk}/delete/", {"post": "yes"}).status_code == 403
