@@ -1,5 +1,6 @@
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from prescriptions.models import NOTE_FIELDS, VITAL_RANGES, PrescriptionItem, VisitNote
 
@@ -85,10 +86,10 @@ class PrescriptionItemForm(forms.ModelForm):
             "form": forms.TextInput(attrs={"data-medicine-form": ""}),
             "route": forms.TextInput(attrs={"data-medicine-route": ""}),
         }
-        labels = {"dispense_quantity": "Quantity (units)"}
+        labels = {"dispense_quantity": _("Quantity (units)")}
         help_texts = {
             "medicine_name": "Pick from the catalogue or type a medicine that is not listed.",
-            "dispense_quantity": "Whole units the pharmacy hands out, e.g. 30 (tablets) or 1 (bottle).",
+            "dispense_quantity": _("Whole units the pharmacy hands out, e.g. 30 (tablets) or 1 (bottle)."),
         }
 
     def __init__(self, *args, **kwargs):
