@@ -94,7 +94,6 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.navigation",
                 "notifications.context_processors.bell",
-                "pharmacy.context_processors.pharmacy_nav",
             ],
         },
     },

@@ -53,7 +53,7 @@ class BatchAdmin(ReadOnlyAdmin):
         "product",
         "batch_number",
         "hospital",
-        "expiry_date",
+        "expires_on",
         "on_hand",
         "cost_price",
         "sale_price",

@@ -40,13 +40,13 @@ def seed(demo: dict) -> None:
             continue
         stock_receive(
             actor=pharmacist, hospital=hospital, product=product, batch_number=number,
-            expiry_date=today + datetime.timedelta(days=days), quantity=units, cost_price=Decimal(cost),
+            expires_on=today + datetime.timedelta(days=days), quantity=units, cost_price=Decimal(cost),
             sale_price=Decimal(price),
         )  # fmt: skip
     # One batch that has already expired on the shelf (received long ago): only a write-off can move it.
     expired = Batch.objects.filter(hospital=hospital, batch_number="MET-2210").first()
-    if expired and expired.expiry_date >= today:
-        Batch.objects.filter(pk=expired.pk).update(expiry_date=today - datetime.timedelta(days=3))
+    if expired and expired.expires_on >= today:
+        Batch.objects.filter(pk=expired.pk).update(expires_on=today - datetime.timedelta(days=3))
     for (name, strength, form), level in REORDER_LEVELS.items():
         product = Product.objects.get(generic_name=name, strength=strength, form=form)
         if not StockLevel.objects.filter(hospital=hospital, product=product).exists():

@@ -19,13 +19,13 @@ def _products():
 class ReceiveForm(forms.Form):
     product = ProductChoiceField(label=_("Medicine"), queryset=_products())
     batch_number = forms.CharField(label=_("Batch number"), max_length=40)
-    expiry_date = forms.DateField(label=_("Expiry date"), widget=forms.DateInput(attrs={"type": "date"}))
+    expires_on = forms.DateField(label=_("Expiry date"), widget=forms.DateInput(attrs={"type": "date"}))
     quantity = forms.IntegerField(label=_("Quantity (units)"), min_value=1, max_value=MAX_UNITS)
     cost_price = forms.DecimalField(label=_("Cost price per unit"), min_value=0, max_digits=10, decimal_places=2)
     sale_price = forms.DecimalField(label=_("Sale price per unit"), min_value=0, max_digits=10, decimal_places=2)
 
-    def clean_expiry_date(self):
-        value = self.cleaned_data["expiry_date"]
+    def clean_expires_on(self):
+        value = self.cleaned_data["expires_on"]
         if value.year > datetime.date.today().year + 20:
             raise forms.ValidationError(_("Check the expiry date: it is more than 20 years away."))
         return value

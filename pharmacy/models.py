@@ -69,7 +69,7 @@ class Batch(models.Model):
     hospital = models.ForeignKey("hospitals.Hospital", on_delete=models.PROTECT, related_name="+")
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="batches")
     batch_number = models.CharField(_("batch number"), max_length=40)
-    expiry_date = models.DateField(_("expiry date"))
+    expires_on = models.DateField(_("expiry date"))
     cost_price = models.DecimalField(_("cost price per unit"), max_digits=10, decimal_places=2)
     sale_price = models.DecimalField(_("sale price per unit"), max_digits=10, decimal_places=2)
     currency = models.CharField(max_length=3)
@@ -77,7 +77,7 @@ class Batch(models.Model):
     received_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["expiry_date", "id"]
+        ordering = ["expires_on", "id"]
         verbose_name_plural = "batches"
         constraints = [
             models.UniqueConstraint(fields=["hospital", "product", "batch_number"], name="batch_unique_per_hospital"),
@@ -86,10 +86,10 @@ class Batch(models.Model):
                 condition=Q(cost_price__gte=0) & Q(sale_price__gte=0), name="batch_prices_not_negative"
             ),
         ]
-        indexes = [models.Index(fields=["hospital", "product", "expiry_date"], name="batch_fefo")]
+        indexes = [models.Index(fields=["hospital", "product", "expires_on"], name="batch_fefo")]
 
     def __str__(self) -> str:
-        return f"{self.product} · batch {self.batch_number} (exp. {self.expiry_date:%Y-%m-%d})"
+        return f"{self.product} · batch {self.batch_number} (exp. {self.expires_on:%Y-%m-%d})"
 
 
 class Dispense(models.Model):

@@ -112,20 +112,20 @@ def near_expiry_days() -> int:
 
 
 def batch_is_offerable(batch: Batch, today: datetime.date) -> bool:
-    return batch.expiry_date > today and batch.on_hand > 0
+    return batch.expires_on > today and batch.on_hand > 0
 
 
 def batch_not_offered_reason(batch: Batch, today: datetime.date) -> str:
     """Why FEFO will not pick this batch ("" when it will)."""
-    if batch.expiry_date <= today:
-        return _("Expired on %(date)s: it can only be written off.") % {"date": batch.expiry_date.isoformat()}
+    if batch.expires_on <= today:
+        return _("Expired on %(date)s: it can only be written off.") % {"date": batch.expires_on.isoformat()}
     if batch.on_hand <= 0:
         return _("Nothing left in this batch.")
     return ""
 
 
 def batch_is_near_expiry(batch: Batch, today: datetime.date) -> bool:
-    return today < batch.expiry_date <= today + datetime.timedelta(days=near_expiry_days())
+    return today < batch.expires_on <= today + datetime.timedelta(days=near_expiry_days())
 
 
 # --- catalogue -----------------------------------------------------------------------------------------
@@ -162,7 +162,7 @@ def in_stock_product_ids(hospital: Hospital, product_ids, today: datetime.date |
     """Which of these products have dispensable (unexpired) units at the hospital. One query."""
     today = today or local_today(hospital)
     return set(
-        Batch.objects.filter(hospital=hospital, product_id__in=list(product_ids), expiry_date__gt=today, on_hand__gt=0)
+        Batch.objects.filter(hospital=hospital, product_id__in=list(product_ids), expires_on__gt=today, on_hand__gt=0)
         .values_list("product_id", flat=True)
         .distinct()
     )
@@ -259,7 +259,7 @@ def progress_with_batches(prescription: Prescription, hospital: Hospital) -> lis
     today = local_today(hospital)
     product_ids = {row.product.pk for row in progress if row.product}
     batches = list(
-        Batch.objects.filter(hospital=hospital, product_id__in=product_ids, on_hand__gt=0).order_by("expiry_date", "id")
+        Batch.objects.filter(hospital=hospital, product_id__in=product_ids, on_hand__gt=0).order_by("expires_on", "id")
     )
     by_product: dict[int, list[Batch]] = {}
     for batch in batches:
@@ -287,7 +287,7 @@ def fefo_plan(batches, quantity: int, today: datetime.date) -> tuple[list[tuple[
     """Earliest-expiring unexpired batches first, split across batches: [(batch id, units)], shortfall."""
     plan = []
     left = quantity
-    for batch in sorted(batches, key=lambda b: (b.expiry_date, b.pk)):
+    for batch in sorted(batches, key=lambda b: (b.expires_on, b.pk)):
         if left <= 0:
             break
         if not batch_is_offerable(batch, today):
@@ -353,8 +353,8 @@ def stock_by_product(hospital: Hospital, query: str = "", today: datetime.date |
     products = Product.objects.filter(pk__in=products.values("pk"))
     level = StockLevel.objects.filter(hospital=hospital, product=OuterRef("pk")).values("reorder_level")[:1]
     products = products.annotate(
-        usable=Coalesce(Sum("batches__on_hand", filter=here & Q(batches__expiry_date__gt=today)), Value(0)),
-        expired=Coalesce(Sum("batches__on_hand", filter=here & Q(batches__expiry_date__lte=today)), Value(0)),
+        usable=Coalesce(Sum("batches__on_hand", filter=here & Q(batches__expires_on__gt=today)), Value(0)),
+        expired=Coalesce(Sum("batches__on_hand", filter=here & Q(batches__expires_on__lte=today)), Value(0)),
         reorder_level=Coalesce(Subquery(level, output_field=IntegerField()), Value(0)),
     ).order_by("generic_name", "strength", "form")
     for word in query.lower().split()[:6]:
@@ -372,26 +372,26 @@ def near_expiry_batches(hospital: Hospital, today: datetime.date | None = None) 
         Batch.objects.filter(
             hospital=hospital,
             on_hand__gt=0,
-            expiry_date__gt=today,
-            expiry_date__lte=today + datetime.timedelta(days=near_expiry_days()),
+            expires_on__gt=today,
+            expires_on__lte=today + datetime.timedelta(days=near_expiry_days()),
         )
         .select_related("product")
-        .order_by("expiry_date", "id")
+        .order_by("expires_on", "id")
     )
 
 
 def expired_batches(hospital: Hospital, today: datetime.date | None = None) -> QuerySet[Batch]:
     today = today or local_today(hospital)
     return (
-        Batch.objects.filter(hospital=hospital, on_hand__gt=0, expiry_date__lte=today)
+        Batch.objects.filter(hospital=hospital, on_hand__gt=0, expires_on__lte=today)
         .select_related("product")
-        .order_by("expiry_date", "id")
+        .order_by("expires_on", "id")
     )
 
 
 def non_expired_on_hand(hospital: Hospital, product: Product, today: datetime.date | None = None) -> int:
     today = today or local_today(hospital)
-    return Batch.objects.filter(hospital=hospital, product=product, expiry_date__gt=today).aggregate(
+    return Batch.objects.filter(hospital=hospital, product=product, expires_on__gt=today).aggregate(
         total=Coalesce(Sum("on_hand"), Value(0))
     )["total"]
 
@@ -409,12 +409,12 @@ def stock_valuation(hospital: Hospital, as_of: datetime.date) -> list[dict]:
     rows = (
         StockMovement.objects.filter(hospital=hospital, created_at__lt=_end_of_day(hospital, as_of))
         .values(
-            "batch_id", "batch__batch_number", "batch__expiry_date", "batch__cost_price", "batch__sale_price",
+            "batch_id", "batch__batch_number", "batch__expires_on", "batch__cost_price", "batch__sale_price",
             "batch__currency", "product__generic_name", "product__strength", "product__form",
         )
         .annotate(units=Sum("quantity"))
         .filter(units__gt=0)
-        .order_by("product__generic_name", "product__strength", "batch__expiry_date")
+        .order_by("product__generic_name", "product__strength", "batch__expires_on")
     )  # fmt: skip
     result = []
     for row in rows:
@@ -426,7 +426,7 @@ def stock_valuation(hospital: Hospital, as_of: datetime.date) -> list[dict]:
                     if p
                 ),
                 "batch_number": row["batch__batch_number"],
-                "expiry_date": row["batch__expiry_date"],
+                "expires_on": row["batch__expires_on"],
                 "units": row["units"],
                 "currency": row["batch__currency"],
                 "cost_value": row["batch__cost_price"] * row["units"],

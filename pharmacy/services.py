@@ -125,7 +125,7 @@ def stock_receive(
     hospital: Hospital,
     product: Product,
     batch_number: str,
-    expiry_date: datetime.date,
+    expires_on: datetime.date,
     quantity: int,
     cost_price: Decimal,
     sale_price: Decimal,
@@ -138,8 +138,8 @@ def stock_receive(
         raise PharmacyError(_("Enter the batch number printed on the pack."))
     if cost_price < 0 or sale_price < 0:
         raise PharmacyError(_("Prices cannot be negative."))
-    if expiry_date <= selectors.local_today(hospital):
-        raise PharmacyError(_("This batch has already expired (%(date)s): do not receive it.") % {"date": expiry_date})
+    if expires_on <= selectors.local_today(hospital):
+        raise PharmacyError(_("This batch has already expired (%(date)s): do not receive it.") % {"date": expires_on})
     batch = (
         Batch.objects.select_for_update().filter(hospital=hospital, product=product, batch_number=batch_number).first()
     )
@@ -147,18 +147,18 @@ def stock_receive(
         try:
             with transaction.atomic():
                 batch = Batch.objects.create(
-                    hospital=hospital, product=product, batch_number=batch_number, expiry_date=expiry_date,
+                    hospital=hospital, product=product, batch_number=batch_number, expires_on=expires_on,
                     cost_price=cost_price, sale_price=sale_price, currency=hospital_currency(hospital),
                 )  # fmt: skip
         except IntegrityError:  # received at the same moment in another tab
             batch = Batch.objects.select_for_update().get(hospital=hospital, product=product, batch_number=batch_number)
-    if (batch.expiry_date, batch.cost_price, batch.sale_price) != (expiry_date, cost_price, sale_price):
+    if (batch.expires_on, batch.cost_price, batch.sale_price) != (expires_on, cost_price, sale_price):
         raise PharmacyError(
             _(
                 "Batch %(batch)s is already in stock with expiry %(expiry)s, cost %(cost)s and price %(price)s. "
                 "Check the delivery note: the same batch cannot have different details."
             )
-            % {"batch": batch_number, "expiry": batch.expiry_date, "cost": batch.cost_price, "price": batch.sale_price}
+            % {"batch": batch_number, "expiry": batch.expires_on, "cost": batch.cost_price, "price": batch.sale_price}
         )
     movement = _move(actor=actor, batch=batch, kind=Kind.RECEIVE, quantity=quantity, reason=_("Goods received"))
     low_stock_check(hospital=hospital, product=product)
@@ -235,14 +235,14 @@ def fefo_batches_locked(*, hospital: Hospital, product: Product, today: datetime
     covered = 0
     while covered < quantity:
         candidates = Batch.objects.select_for_update().filter(
-            hospital=hospital, product=product, expiry_date__gt=today, on_hand__gt=0
+            hospital=hospital, product=product, expires_on__gt=today, on_hand__gt=0
         )
         if picked:
             last = picked[-1]
             candidates = candidates.filter(
-                Q(expiry_date__gt=last.expiry_date) | Q(expiry_date=last.expiry_date, pk__gt=last.pk)
+                Q(expires_on__gt=last.expires_on) | Q(expires_on=last.expires_on, pk__gt=last.pk)
             )
-        chunk = list(candidates.order_by("expiry_date", "id")[:FEFO_CHUNK])
+        chunk = list(candidates.order_by("expires_on", "id")[:FEFO_CHUNK])
         if not chunk:
             break
         for batch in chunk:
@@ -333,7 +333,7 @@ def prescription_dispense(
         if chosen:
             batches = list(
                 Batch.objects.select_for_update().filter(
-                    pk=chosen, hospital=hospital, product=row.product, expiry_date__gt=today, on_hand__gt=0
+                    pk=chosen, hospital=hospital, product=row.product, expires_on__gt=today, on_hand__gt=0
                 )
             )
             if not batches:
@@ -470,7 +470,7 @@ def near_expiry_digest_send(*, now: datetime.datetime | None = None) -> int:
             with transaction.atomic():
                 NearExpiryDigest.objects.create(hospital=hospital, day=today, batch_count=len(batches))
                 lines = [
-                    f"{batch.product.label} · {batch.batch_number} · {batch.expiry_date.isoformat()} · {batch.on_hand}"
+                    f"{batch.product.label} · {batch.batch_number} · {batch.expires_on.isoformat()} · {batch.on_hand}"
                     for batch in batches
                 ]
                 for pharmacist in pharmacists:

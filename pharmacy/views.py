@@ -394,7 +394,7 @@ def valuation_report(request):
             return _csv_response(
                 f"stock-valuation-{form.cleaned_data['as_of']}.csv",
                 ["product", "batch", "expiry", "units", "currency", "cost value", "sale value"],
-                ([r["product"], r["batch_number"], r["expiry_date"], r["units"], r["currency"], r["cost_value"],
+                ([r["product"], r["batch_number"], r["expires_on"], r["units"], r["currency"], r["cost_value"],
                   r["sale_value"]] for r in rows),
             )  # fmt: skip
     context = {"hospital": hospital, "form": form, "rows": rows, "totals": totals}

@@ -68,7 +68,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('batch_number', models.CharField(max_length=40, verbose_name='batch number')),
-                ('expiry_date', models.DateField(verbose_name='expiry date')),
+                ('expires_on', models.DateField(verbose_name='expiry date')),
                 ('cost_price', models.DecimalField(decimal_places=2, max_digits=10, verbose_name='cost price per unit')),
                 ('sale_price', models.DecimalField(decimal_places=2, max_digits=10, verbose_name='sale price per unit')),
                 ('currency', models.CharField(max_length=3)),
@@ -79,7 +79,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'verbose_name_plural': 'batches',
-                'ordering': ['expiry_date', 'id'],
+                'ordering': ['expires_on', 'id'],
             },
         ),
         migrations.CreateModel(
@@ -128,7 +128,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='batch',
-            index=models.Index(fields=['hospital', 'product', 'expiry_date'], name='batch_fefo'),
+            index=models.Index(fields=['hospital', 'product', 'expires_on'], name='batch_fefo'),
         ),
         migrations.AddConstraint(
             model_name='batch',

@@ -44,7 +44,7 @@ def make_batch(
     hospital's today; `expiry` overrides it (tests may put an already expired batch on the shelf)."""
     expiry = expiry or local_today(hospital) + datetime.timedelta(days=days)
     batch = Batch.objects.create(
-        hospital=hospital, product=product, batch_number=number or f"B{next(_numbers):05d}", expiry_date=expiry,
+        hospital=hospital, product=product, batch_number=number or f"B{next(_numbers):05d}", expires_on=expiry,
         cost_price=Decimal(cost), sale_price=Decimal(price), currency="INR", on_hand=units,
     )  # fmt: skip
     if units:

@@ -195,11 +195,11 @@ def test_return_puts_units_back_into_their_batch_and_reopens_the_line(rx, hospit
 def test_receive_adjust_and_write_off(hospital, amlodipine, pharmacist):
     today = selectors.local_today(hospital)
     with pytest.raises(PharmacyError, match="already expired"):
-        stock_receive(actor=pharmacist, hospital=hospital, product=amlodipine, batch_number="X1", expiry_date=today,
+        stock_receive(actor=pharmacist, hospital=hospital, product=amlodipine, batch_number="X1", expires_on=today,
                       quantity=5, cost_price=1, sale_price=2)  # fmt: skip
     received = stock_receive(
         actor=pharmacist, hospital=hospital, product=amlodipine, batch_number="X1",
-        expiry_date=today + datetime.timedelta(days=200), quantity=50, cost_price=1, sale_price=2,
+        expires_on=today + datetime.timedelta(days=200), quantity=50, cost_price=1, sale_price=2,
     )  # fmt: skip
     batch = received.batch
     with pytest.raises(PharmacyError, match="cannot lose 51"):

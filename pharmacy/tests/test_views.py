@@ -173,7 +173,7 @@ def test_return_and_receive_and_write_off_pages(client_for, rx, stocked, pharmac
     assert "Only 6 unit" in client.get(bad["Location"]).content.decode()
 
     expiry = (local_today(hospital) + datetime.timedelta(days=400)).isoformat()
-    form = {"product": amlodipine.pk, "batch_number": "NEW-9", "expiry_date": expiry, "quantity": 25,
+    form = {"product": amlodipine.pk, "batch_number": "NEW-9", "expires_on": expiry, "quantity": 25,
             "cost_price": "1.10", "sale_price": "2.20"}  # fmt: skip
     response = client.post(reverse("pharmacy:receive"), form)
     batch = Batch.objects.get(batch_number="NEW-9")

@@ -52,7 +52,7 @@ class Command(BaseCommand):
                     hospital=hospital,
                     product=product,
                     batch_number=f"B{n:06d}",
-                    expiry_date=expiry,
+                    expires_on=expiry,
                     cost_price=Decimal("1.00"),
                     sale_price=Decimal("2.00"),
                     currency="INR",
@@ -69,7 +69,7 @@ class Command(BaseCommand):
                 picked = fefo_batches_locked(hospital=hospital, product=target, today=today, quantity=quantity)
                 plan, short = selectors.fefo_plan(picked, quantity, today)
                 timings.append((time.perf_counter() - started) * 1000)
-            assert not short and all(b.expiry_date > today for b in picked)
+            assert not short and all(b.expires_on > today for b in picked)
             self.stdout.write(
                 f"FEFO pick of {quantity} units across {len(plan)} batch(es), {count} batches on the shelf: "
                 f"median {statistics.median(timings):.2f} ms, max {max(timings):.2f} ms ({repeat} runs)"
