@@ -7,17 +7,21 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hms.settings")
 django_asgi_app = get_asgi_application()
 
+from ops.runtime import register_server_process  # noqa: E402
+
+register_server_process("asgi")  # `manage.py restore` refuses while this process lives
+
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from hms.routing import websocket_urlpatterns  # noqa: E402
+from hms.websocket_origin import SameOriginValidator  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        # Origin checked against ALLOWED_HOSTS before any consumer runs: a page on another site
-        # cannot open a socket with our user's cookies.
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        # Origin checked (same scheme/host/port as the request, host in ALLOWED_HOSTS) before any consumer runs:
+        # a page on another site or another port cannot open a socket with our user's cookies.
+        "websocket": SameOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )

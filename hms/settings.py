@@ -5,6 +5,7 @@ local-memory cache, console e-mail) so `make run` and the test suite work on a b
 Production sets DATABASE_URL, REDIS_URL, SECRET_KEY, ALLOWED_HOSTS and DEBUG=0.
 """
 
+import email.utils
 import os
 from pathlib import Path
 
@@ -34,8 +35,10 @@ if not SECRET_KEY:
         )
     SECRET_KEY = "django-insecure-local-development-only-never-use-in-production-0123456789"  # noqa: S105
 
-# Never "*": the websocket origin check relies on this list.
+# Never "*": the websocket origin check and password-reset links rely on this list (refused loudly, issue 11).
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+if any(host == "*" for host in ALLOWED_HOSTS):
+    raise ImproperlyConfigured("ALLOWED_HOSTS must name the site's hosts; '*' is refused.")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
@@ -60,11 +63,13 @@ INSTALLED_APPS = [
     "appointments",
     "prescriptions",
     "notifications",
+    "ops",
     "pharmacy",
     "billing",
 ]
 
 MIDDLEWARE = [
+    "ops.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "hms.middleware.RejectNulCharactersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -72,6 +77,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "hms.middleware.SessionIdleRefreshMiddleware",
+    "ops.db_router.PrimaryPinMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -104,11 +111,21 @@ DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_health_checks=True)}
     DATABASES["default"].setdefault("OPTIONS", {})
-    if env_bool("DATABASE_POOL", False):
-        # psycopg 3 connection pool (Django >= 5.1); incompatible with CONN_MAX_AGE.
-        DATABASES["default"]["OPTIONS"]["pool"] = {"min_size": 2, "max_size": 20}
+    if env_bool("DATABASE_POOL", True):
+        # One psycopg 3 pool per server process (Django >= 5.1). Under ASGI every request runs in its own
+        # thread context, so persistent connections (CONN_MAX_AGE > 0) are never reused and pile up; the pool
+        # hands each request a connection and takes it back, never holding more than max_size per process.
+        # Size it to the server's sync threads (ASGI_THREADS); processes x max_size must fit max_connections.
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        DATABASES["default"]["OPTIONS"]["pool"] = {
+            "min_size": int(os.environ.get("DATABASE_POOL_MIN_SIZE", "2")),
+            "max_size": int(os.environ.get("DATABASE_POOL_MAX_SIZE", "8")),
+            "max_idle": 300,
+            "timeout": int(os.environ.get("DATABASE_POOL_TIMEOUT", "10")),
+        }
     else:
-        DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("CONN_MAX_AGE", "60"))
+        # DATABASE_POOL=0: a connection per request, closed at its end (CONN_MAX_AGE > 0 leaks under ASGI).
+        DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("CONN_MAX_AGE", "0"))
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME", "test_hms")}
 else:
     DATABASES = {
@@ -126,6 +143,15 @@ else:
             "TEST": {"NAME": str(BASE_DIR / ".test-db.sqlite3")},
         }
     }
+# A streaming read replica: reports, long lists and FHIR searches that opt in read from it (ops.db_router).
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(DATABASE_REPLICA_URL, conn_health_checks=True)
+    DATABASES["replica"]["OPTIONS"] = dict(DATABASES["default"].get("OPTIONS", {}))
+    DATABASES["replica"]["CONN_MAX_AGE"] = DATABASES["default"].get("CONN_MAX_AGE", 0)
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["ops.db_router.ReplicaRouter"]
+REPLICA_PIN_SECONDS = int(os.environ.get("REPLICA_PIN_SECONDS", "15"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 
@@ -137,9 +163,11 @@ REDIS_KEY_PREFIX = os.environ.get("REDIS_KEY_PREFIX") or os.environ.get("PYTEST_
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Degrades to "no cache" while Redis is down, with short timeouts (hms/cache.py, issue 11).
+            "BACKEND": "hms.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": REDIS_KEY_PREFIX,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1},
         }
     }
     CHANNEL_LAYERS = {
@@ -192,16 +220,26 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_PREVENT_ENUMERATION = False
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = False
-ACCOUNT_FORMS = {"signup": "accounts.forms.PatientSignupForm"}
-# Lock an account after 5 failed logins in 15 minutes ("key" = the e-mail tried); the per-IP limit
-# is looser so one attacker cannot lock every user behind a shared hospital NAT.
+ACCOUNT_FORMS = {
+    "signup": "accounts.forms.PatientSignupForm",
+    # The reset form never says whether an address has an account (issue 11).
+    "reset_password": "accounts.forms.QuietResetPasswordForm",
+}
+# Login throttling (issue 11): failures per account (20 in 15 minutes, "key" = the e-mail tried) and per
+# (IP, account) (5 in 15 minutes, accounts.adapter); the per-IP ceilings are generous so a whole hospital
+# behind one NAT never locks itself out: 300 login posts a minute, 300 failures in 15 minutes.
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": "5/15m/key,30/15m/ip",
+    "login": "300/m/ip",
+    "login_failed": "20/15m/key,300/15m/ip",
+    "login_failed_ip_account": "5/15m/key",
     "signup": "20/h/ip",
     "reset_password": "10/h/ip,5/h/key",
 }
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_IDLE_SECONDS", str(30 * 60)))
-SESSION_SAVE_EVERY_REQUEST = True  # idle expiry: every request pushes the expiry forward
+# Idle expiry without a session write on every request: hms.middleware.SessionIdleRefreshMiddleware pushes the
+# expiry forward at most once per SESSION_REFRESH_SECONDS, so a session ends between AGE - REFRESH and AGE idle.
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_REFRESH_SECONDS = int(os.environ.get("SESSION_REFRESH_SECONDS", "60"))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # --- i18n / time -------------------------------------------------------------------------------
@@ -221,6 +259,30 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Object storage (django-storages S3 backend) for uploads when S3_BUCKET is set: a private bucket, every object
+# encrypted at rest (SSE-S3 "AES256", or "aws:kms" with S3_SSE_KMS_KEY_ID). Files still reach users only through
+# the permission-checked views (they stream the object); no bucket URL is ever handed out.
+S3_BUCKET = os.environ.get("S3_BUCKET", "")
+if S3_BUCKET:
+    _s3_sse = os.environ.get("S3_SSE", "AES256")
+    _s3_object_parameters = {"ServerSideEncryption": _s3_sse}
+    if _s3_sse == "aws:kms" and os.environ.get("S3_SSE_KMS_KEY_ID"):
+        _s3_object_parameters["SSEKMSKeyId"] = os.environ["S3_SSE_KMS_KEY_ID"]
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "location": os.environ.get("S3_PREFIX", "private"),
+            "region_name": os.environ.get("S3_REGION", "") or None,
+            "endpoint_url": os.environ.get("S3_ENDPOINT_URL", "") or None,  # MinIO, Ceph, other S3 services
+            "access_key": os.environ.get("S3_ACCESS_KEY_ID", "") or None,  # else the instance role / AWS_* env
+            "secret_key": os.environ.get("S3_SECRET_ACCESS_KEY", "") or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+            "object_parameters": _s3_object_parameters,
+        },
+    }
 # Uploaded files are private: never under STATIC_ROOT, never served by a public MEDIA_URL route.
 # They are read only through permission-checked views.
 PRIVATE_FILES_ROOT = Path(os.environ.get("PRIVATE_FILES_ROOT", str(BASE_DIR / "private-files")))
@@ -267,7 +329,8 @@ CONTENT_SECURITY_POLICY = {
         "style-src": ["'self'"],
         "img-src": ["'self'", "data:", "blob:"],
         "font-src": ["'self'"],
-        "connect-src": ["'self'", "ws:", "wss:"],
+        # 'self' covers ws:/wss: to this origin (CSP 3); no socket to any other host (issue 11).
+        "connect-src": ["'self'"],
         "media-src": ["'self'", "blob:", "mediastream:"],
         "frame-ancestors": ["'none'"],
         "form-action": ["'self'"],
@@ -277,10 +340,20 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # --- logging -----------------------------------------------------------------------------------
+# Every line carries the request id (ops.request_id); LOG_FORMAT=json (default with DEBUG off) gives one JSON
+# object per line for a log shipper, LOG_FORMAT=text the classic format.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "ops.request_id.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "ops.logging.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["request_id"], "formatter": LOG_FORMAT},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
@@ -310,6 +383,16 @@ NOTIFICATIONS_QUEUE = os.environ.get("NOTIFICATIONS_QUEUE", "celery")
 NOTIFICATIONS_MAX_RETRIES = int(os.environ.get("NOTIFICATIONS_MAX_RETRIES", "5"))
 NOTIFICATIONS_RETRY_BASE_SECONDS = float(os.environ.get("NOTIFICATIONS_RETRY_BASE_SECONDS", "30"))
 NOTIFICATIONS_RETRY_MAX_SECONDS = float(os.environ.get("NOTIFICATIONS_RETRY_MAX_SECONDS", "3600"))
+# Transactional outbox (issue 11): a sender's lease on a delivery row (longer than any provider timeout), and how
+# long a row may stay pending before the sweeper (Celery beat, every NOTIFICATIONS_SWEEP_SECONDS) enqueues it.
+NOTIFICATIONS_LEASE_SECONDS = int(os.environ.get("NOTIFICATIONS_LEASE_SECONDS", "60"))
+NOTIFICATIONS_OUTBOX_DELAY_SECONDS = int(os.environ.get("NOTIFICATIONS_OUTBOX_DELAY_SECONDS", "10"))
+NOTIFICATIONS_SWEEP_SECONDS = float(os.environ.get("NOTIFICATIONS_SWEEP_SECONDS", "5"))
+CELERY_BEAT_SCHEDULE["sweep-notification-outbox"] = {
+    "task": "notifications.tasks.sweep_outbox",
+    "schedule": NOTIFICATIONS_SWEEP_SECONDS,
+    "options": {"queue": NOTIFICATIONS_QUEUE, "expires": NOTIFICATIONS_SWEEP_SECONDS * 2},
+}
 # Reminders before an appointment, in minutes (defaults: 24 hours and 15 minutes).
 REMINDER_DAY_BEFORE_MINUTES = int(os.environ.get("REMINDER_DAY_BEFORE_MINUTES", str(24 * 60)))
 REMINDER_SHORTLY_BEFORE_MINUTES = int(os.environ.get("REMINDER_SHORTLY_BEFORE_MINUTES", "15"))
@@ -325,6 +408,10 @@ NOTIFICATIONS_EMBEDDED_POLL_SECONDS = float(os.environ.get("NOTIFICATIONS_EMBEDD
 # PRESENCE_TTL_SECONDS counts as gone (a crashed browser goes offline within a minute).
 PRESENCE_HEARTBEAT_SECONDS = int(os.environ.get("PRESENCE_HEARTBEAT_SECONDS", "20"))
 PRESENCE_TTL_SECONDS = int(os.environ.get("PRESENCE_TTL_SECONDS", "45"))
+
+# --- trust and safety (issue 11) ----------------------------------------------------------------
+# Front-desk patient searches per desk user per hour (each cross-hospital hit is also access-logged).
+DESK_LOOKUPS_PER_HOUR = int(os.environ.get("DESK_LOOKUPS_PER_HOUR", "60"))
 
 # --- medical records (issue 5) -------------------------------------------------------------------
 # Largest clinical upload (PDF, PNG, JPEG, DICOM) accepted into a patient's record.
@@ -345,6 +432,37 @@ if REDIS_URL:
     # redis-py 8 gives every connection a 5 s socket timeout, exactly as long as channels-redis blocks in
     # BZPOPMIN while waiting for a message: an idle websocket's receive loop then dies with "Timeout reading".
     CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = [{"address": REDIS_URL, "socket_timeout": 15}]
+
+# --- data safety and operations (issue 18) ------------------------------------------------------
+# Embedded-mode backups (manage.py backup/restore) and the files archives beside pgBackRest's backups.
+BACKUP_ROOT = Path(os.environ.get("BACKUP_ROOT", str(BASE_DIR / "backups")))
+BACKUP_KEEP = int(os.environ.get("BACKUP_KEEP", "7"))
+# Pid files of running server processes: a restore refuses while one is alive (unless --force).
+RUN_DIR = Path(os.environ.get("HMS_RUN_DIR", str(BASE_DIR / ".run")))
+PGBACKREST_BIN = os.environ.get("HMS_PGBACKREST_BIN", "pgbackrest")
+PGBACKREST_STANZA = os.environ.get("HMS_PGBACKREST_STANZA", "hms")
+PGBACKREST_CONFIG = os.environ.get("HMS_PGBACKREST_CONFIG", "")
+
+# Error reporting: Sentry / GlitchTip when SENTRY_DSN is set; otherwise Django e-mails server errors to ADMINS
+# ("Ops Team <ops@example.org>, Jo <jo@example.org>") when DEBUG is off.
+ADMINS = [(name.strip() or addr, addr) for name, addr in
+          (email.utils.parseaddr(item) for item in env_list("ADMINS")) if addr]  # fmt: skip
+SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+if SENTRY_DSN:
+    from ops.monitoring import init_sentry
+
+    init_sentry(
+        SENTRY_DSN,
+        environment=os.environ.get("SENTRY_ENVIRONMENT", "production"),
+        release=os.environ.get("SENTRY_RELEASE", ""),
+        traces_sample_rate=float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0")),
+    )
+CELERY_BEAT_SCHEDULE["maintain-partitions"] = {
+    "task": "ops.tasks.maintain_partitions",
+    "schedule": 24 * 60 * 60.0,
+    "options": {"expires": 60 * 60},
+}
 
 # --- billing and payments (issue 13) -------------------------------------------------------------
 # PAYMENT_GATEWAY: "test" (offline hosted-checkout simulator, the embedded default) or "stripe" (hosted Checkout).
