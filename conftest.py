@@ -53,6 +53,22 @@ def _clear_cache() -> None:
         client.delete(key)
 
 
+@pytest.fixture(autouse=True)
+def _medicine_catalogue_survives_flush(request, django_db_blocker):
+    """The medicine catalogue is data (seeded by a migration). A transactional test (threads, browser) empties
+    every table when it ends; put the catalogue back before the next database test on this worker."""
+    marker = request.node.get_closest_marker("django_db")
+    uses_db = marker is not None or {"db", "transactional_db"} & set(request.fixturenames)
+    if uses_db:
+        request.getfixturevalue("django_db_setup")  # the test database, never the developer's
+        from pharmacy.catalogue import load_catalogue
+        from pharmacy.models import Product
+
+        with django_db_blocker.unblock():
+            if not Product.objects.exists():
+                load_catalogue(Product)
+
+
 # --- personas ---------------------------------------------------------------------------------
 
 

@@ -9,6 +9,9 @@ def navigation(request) -> dict:
     role = User.Role.SUPER_ADMIN if user.is_superuser else user.role
     context = {"nav_role": role}
     if role == User.Role.STAFF:
-        # Cashiers get the billing navigation instead of the front desk's (issue 13).
-        context["nav_cashier"] = user.memberships.filter(is_active=True, role="cashier").exists()
+        # Cashiers get the billing navigation (issue 13), pharmacists the dispensary's (issue 14), instead of the
+        # front desk's. One query for both.
+        roles = set(user.memberships.filter(is_active=True).values_list("role", flat=True))
+        context["nav_cashier"] = "cashier" in roles
+        context["nav_pharmacist"] = "pharmacist" in roles
     return context

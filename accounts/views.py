@@ -40,6 +40,11 @@ def dashboard(request):
     role = User.Role.SUPER_ADMIN if request.user.is_superuser else request.user.role
     if role == User.Role.STAFF and request.user.memberships.filter(is_active=True, role="cashier").exists():
         return redirect("billing:desk")  # cashiers have their own desk (issue 13)
+    if role == User.Role.STAFF:
+        from pharmacy.selectors import is_pharmacist
+
+        if is_pharmacist(request.user):  # pharmacists work from the dispensing queue, not the front desk
+            return redirect("pharmacy:queue")
     return redirect(DASHBOARD_FOR_ROLE[role])
 
 

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "notifications",
     "reports",
     "ops",
+    "pharmacy",
     "billing",
 ]
 
@@ -496,4 +497,15 @@ CELERY_BEAT_SCHEDULE["billing-payment-reminders"] = {
     "task": "billing.tasks.send_payment_reminders",
     "schedule": 3600.0,
     "options": {"expires": 3500},
+}
+
+# --- pharmacy (issue 14) ---------------------------------------------------------------------------
+# Batches expiring within this many days are flagged and listed in the daily digest to pharmacists.
+PHARMACY_NEAR_EXPIRY_DAYS = int(os.environ.get("PHARMACY_NEAR_EXPIRY_DAYS", "90"))
+# Currency of stock prices when the hospital has none of its own.
+PHARMACY_DEFAULT_CURRENCY = os.environ.get("PHARMACY_DEFAULT_CURRENCY", "INR")
+CELERY_BEAT_SCHEDULE["pharmacy-near-expiry-digest"] = {
+    "task": "pharmacy.tasks.send_near_expiry_digest",
+    "schedule": 3600.0,  # hourly: each hospital gets it once on its own local date (idempotent)
+    "options": {"queue": NOTIFICATIONS_QUEUE, "expires": 3000},
 }

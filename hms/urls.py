@@ -28,6 +28,7 @@ urlpatterns = [
     path("prescriptions/", include("prescriptions.urls")),
     path("notifications/", include("notifications.urls")),
     path("reports/", include("reports.urls")),
+    path("pharmacy/", include("pharmacy.urls")),
     path("billing/", include("billing.urls")),
     path("django-admin/", admin.site.urls),
 ]

@@ -12,6 +12,8 @@ class Notification(models.Model):
         APPOINTMENT_CANCELLED = "appointment_cancelled", "Appointment cancelled"
         APPOINTMENT_REMINDER = "appointment_reminder", "Appointment reminder"
         PRESCRIPTION_ISSUED = "prescription_issued", "Prescription issued"
+        PRESCRIPTION_DISPENSED = "prescription_dispensed", "Medicines dispensed"
+        PHARMACY_STOCK = "pharmacy_stock", "Pharmacy stock alerts"
         AFFILIATION_CHANGED = "affiliation_changed", "Hospital affiliation changed"
         ACCOUNT = "account", "Account"
         PAYMENT_DUE = "payment_due", "Payment due"

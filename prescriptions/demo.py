@@ -35,12 +35,12 @@ VISITS = [
         "diagnoses": [("I10", "", True)],
         "items": [
             {"medicine_name": "Amlodipine", "strength": "5 mg", "form": "Tablet", "dose": "1 tablet", "route": "Oral",
-             "frequency": "Once daily (morning)", "duration": "30 days", "quantity": "30 tablets",
+             "frequency": "Once daily (morning)", "duration": "30 days", "dispense_quantity": 30,
              "instructions": "Take at the same time every day"},
         ],
         "correct": {"reason": "Added paracetamol for the headache", "item": {
             "medicine_name": "Paracetamol", "strength": "500 mg", "form": "Tablet", "dose": "1 tablet", "route": "Oral",
-            "frequency": "Up to 3 times a day if needed", "duration": "5 days", "quantity": "10 tablets",
+            "frequency": "Up to 3 times a day if needed", "duration": "5 days", "dispense_quantity": 10,
             "instructions": "After food; not more than 3 g a day"}},
     },
     {
@@ -56,9 +56,9 @@ VISITS = [
         "diagnoses": [("I10", "", True), ("J06.9", "Upper respiratory tract infection (viral)", False)],
         "items": [
             {"medicine_name": "Amlodipine", "strength": "5 mg", "form": "Tablet", "dose": "1 tablet", "route": "Oral",
-             "frequency": "Once daily (morning)", "duration": "90 days", "quantity": "90 tablets", "instructions": ""},
+             "frequency": "Once daily (morning)", "duration": "90 days", "dispense_quantity": 90, "instructions": ""},
             {"medicine_name": "Levocetirizine", "strength": "5 mg", "form": "Tablet", "dose": "1 tablet",
-             "route": "Oral", "frequency": "Once daily (night)", "duration": "5 days", "quantity": "5 tablets",
+             "route": "Oral", "frequency": "Once daily (night)", "duration": "5 days", "dispense_quantity": 5,
              "instructions": "May cause drowsiness"},
         ],
     },

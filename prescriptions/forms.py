@@ -1,5 +1,6 @@
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from prescriptions.models import NOTE_FIELDS, VITAL_RANGES, PrescriptionItem, VisitNote
 
@@ -73,10 +74,11 @@ class PrescriptionItemForm(forms.ModelForm):
             "route",
             "frequency",
             "duration",
-            "quantity",
+            "dispense_quantity",
             "instructions",
         ]
         widgets = {
+            "dispense_quantity": forms.NumberInput(attrs={"min": 1, "max": 10000, "step": 1, "inputmode": "numeric"}),
             "medicine_name": forms.TextInput(
                 attrs={"list": "medicine-options", "autocomplete": "off", "data-medicine-search": ""}
             ),
@@ -84,7 +86,15 @@ class PrescriptionItemForm(forms.ModelForm):
             "form": forms.TextInput(attrs={"data-medicine-form": ""}),
             "route": forms.TextInput(attrs={"data-medicine-route": ""}),
         }
-        help_texts = {"medicine_name": "Pick from the catalogue or type a medicine that is not listed."}
+        labels = {"dispense_quantity": _("Quantity (units)")}
+        help_texts = {
+            "medicine_name": "Pick from the catalogue or type a medicine that is not listed.",
+            "dispense_quantity": _("Whole units the pharmacy hands out, e.g. 30 (tablets) or 1 (bottle)."),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["dispense_quantity"].required = True
 
 
 class IssueForm(forms.Form):

@@ -188,7 +188,18 @@ class PrescriptionItem(models.Model):
     route = models.CharField(max_length=40, default="Oral")
     frequency = models.CharField(max_length=80, help_text="e.g. twice a day")
     duration = models.CharField(max_length=60, help_text="e.g. 5 days")
+    # Free text from before the pharmacy existed; new lines carry `dispense_quantity` (whole units) instead.
     quantity = models.CharField(max_length=40, blank=True, help_text="e.g. 10 tablets")
+    dispense_quantity = models.PositiveIntegerField(
+        "quantity to dispense", null=True, blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(10000)],
+        help_text="Whole units (tablets, bottles, tubes …) the pharmacy hands out.",
+    )  # fmt: skip
+    # Set when the doctor picked the medicine from the catalogue; a typed-in medicine stays unlinked until a
+    # pharmacist maps it (pharmacy.ItemMapping).
+    product = models.ForeignKey(
+        "pharmacy.Product", null=True, blank=True, on_delete=models.PROTECT, related_name="prescription_items"
+    )
     instructions = models.CharField(max_length=300, blank=True, help_text="e.g. after food")
     position = models.PositiveSmallIntegerField(default=0)
 
@@ -197,3 +208,9 @@ class PrescriptionItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.medicine_name} {self.strength}".strip()
+
+    @property
+    def quantity_label(self) -> str:
+        if self.dispense_quantity:
+            return f"{self.dispense_quantity} x {self.form.lower()}" if self.form else str(self.dispense_quantity)
+        return self.quantity

@@ -130,14 +130,25 @@ ITEM_FIELDS = [
 
 
 @transaction.atomic
-def prescription_item_add(*, actor: User, prescription: Prescription, **fields: str) -> PrescriptionItem:
+def prescription_item_add(
+    *, actor: User, prescription: Prescription, dispense_quantity: int | None = None, **fields: str
+) -> PrescriptionItem:
+    """Add a line to a draft. A medicine whose name, strength and form match a catalogue product is linked to it
+    (so the pharmacy can dispense it); anything else stays a typed-in line for the pharmacist to map."""
+    from pharmacy.selectors import catalogue_product_matching
+
     prescription = Prescription.objects.select_for_update().select_related("doctor").get(pk=prescription.pk)
     _require_draft_author(actor, prescription)
+    if dispense_quantity is not None and not 1 <= dispense_quantity <= 10000:
+        raise ClinicalError("The quantity to dispense must be a whole number from 1 to 10000.")
+    values = {name: (fields.get(name) or "").strip() for name in ITEM_FIELDS if name in fields}
+    product = catalogue_product_matching(
+        name=values.get("medicine_name", ""), strength=values.get("strength", ""), form=values.get("form", "")
+    )
     position = prescription.items.count()
     return PrescriptionItem.objects.create(
-        prescription=prescription, position=position,
-        **{name: (fields.get(name) or "").strip() for name in ITEM_FIELDS if name in fields},
-    )  # fmt: skip
+        prescription=prescription, position=position, product=product, dispense_quantity=dispense_quantity, **values
+    )
 
 
 @transaction.atomic
@@ -222,7 +233,11 @@ def prescription_correct(*, actor: User, prescription: Prescription, reason: str
     )  # fmt: skip
     PrescriptionItem.objects.bulk_create(
         PrescriptionItem(
-            prescription=draft, position=item.position, **{name: getattr(item, name) for name in ITEM_FIELDS}
+            prescription=draft,
+            position=item.position,
+            product_id=item.product_id,
+            dispense_quantity=item.dispense_quantity,
+            **{name: getattr(item, name) for name in ITEM_FIELDS},
         )
         for item in prescription.items.all()
     )

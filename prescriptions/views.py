@@ -6,10 +6,12 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from accounts.roles import role_required
+from hms.inputs import parse_id
 from patients.models import AccessLogEntry
 from patients.selectors import clinical_record_visible_to, medical_background_of
 from patients.services import log_clinical_read
-from prescriptions.catalogue import search_icd10, search_medicines
+from pharmacy.selectors import in_stock_product_ids, prescription_progress, search_products
+from prescriptions.catalogue import search_icd10
 from prescriptions.forms import CorrectionForm, DiagnosisForm, IssueForm, PrescriptionItemForm, VisitNoteForm
 from prescriptions.models import Prescription, PrescriptionItem, VisitNote
 from prescriptions.pdf import prescription_pdf
@@ -73,6 +75,12 @@ def _visit_context(request, appointment, **forms) -> dict:
         )
         context["draft"] = next((p for p in context["prescriptions"] if p.status == Prescription.Status.DRAFT), None)
         context["has_issued"] = any(p.status != Prescription.Status.DRAFT for p in context["prescriptions"])
+        if context["draft"] is not None:
+            items = list(context["draft"].items.all())
+            in_stock = in_stock_product_ids(appointment.hospital, {i.product_id for i in items if i.product_id})
+            for item in items:
+                item.in_stock = item.product_id in in_stock if item.product_id else None
+            context["draft_items"] = items
     return context
 
 
@@ -249,6 +257,7 @@ def detail(request, pk: int):
         "prescription": prescription,
         "patient": prescription.patient,
         "items": prescription.items.all(),
+        "progress": prescription_progress(prescription) if prescription.is_issued else [],
         "versions": prescription_versions(prescription) if prescription.series else [],
         "correction_form": CorrectionForm(),
         "is_prescriber": prescription.doctor.user_id == request.user.pk,
@@ -282,11 +291,23 @@ def icd10_search(request):
 
 @role_required(User.Role.DOCTOR)
 def medicine_search(request):
-    results = search_medicines(request.GET.get("q", "")[:80])
+    """Catalogue suggestions; with ?visit=<appointment id>, whether each is in stock at that visit's hospital
+    (yes/no only: doctors never see costs)."""
+    results = search_products(request.GET.get("q", "")[:80])
+    appointment_id = parse_id(request.GET.get("visit", ""))
+    appointment = visit_appointments_of(request.user).filter(pk=appointment_id).first() if appointment_id else None
+    in_stock = in_stock_product_ids(appointment.hospital, [r.pk for r in results]) if appointment else None
     return JsonResponse(
         {
             "results": [
-                {"name": r.name, "strength": r.strength, "form": r.form, "route": r.route, "label": r.label}
+                {
+                    "name": r.generic_name,
+                    "strength": r.strength,
+                    "form": r.form,
+                    "route": r.route,
+                    "label": r.label,
+                    "in_stock": None if in_stock is None else r.pk in in_stock,
+                }
                 for r in results
             ]
         }

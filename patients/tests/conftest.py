@@ -68,7 +68,7 @@ VITALS = {
 
 ITEM = {
     "medicine_name": "Atorvastatin", "strength": "20 mg", "form": "Tablet", "dose": "1 tablet", "route": "Oral",
-    "frequency": "Once daily (night)", "duration": "30 days", "quantity": "30 tablets", "instructions": "",
+    "frequency": "Once daily (night)", "duration": "30 days", "dispense_quantity": 30, "instructions": "",
 }  # fmt: skip
 
 

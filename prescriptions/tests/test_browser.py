@@ -51,7 +51,7 @@ def test_doctor_issues_prescription_and_patient_downloads_it(
     page.get_by_label("Dose").fill("1 tablet")
     page.get_by_label("Frequency").fill("Once daily")
     page.get_by_label("Duration").fill("30 days")
-    page.get_by_label("Quantity").fill("30 tablets")
+    page.get_by_label("Quantity (units)").fill("30")
     page.get_by_role("button", name="Add medicine").click()
     expect(page.get_by_role("cell", name=re.compile("Amlodipine 5 mg"))).to_be_visible()
     page.get_by_role("button", name="Issue prescription").click()

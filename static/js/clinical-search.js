@@ -12,7 +12,8 @@ function debounce(fn) {
 }
 
 async function fetchResults(url, query) {
-  const response = await fetch(`${url}?q=${encodeURIComponent(query)}`, {
+  const separator = url.includes("?") ? "&" : "?";
+  const response = await fetch(`${url}${separator}q=${encodeURIComponent(query)}`, {
     headers: { Accept: "application/json" },
     credentials: "same-origin",
   });
@@ -21,12 +22,12 @@ async function fetchResults(url, query) {
   return data.results || [];
 }
 
-function fillDatalist(datalist, results, valueOf) {
+function fillDatalist(datalist, results, valueOf, labelOf = (result) => result.label) {
   datalist.replaceChildren(
     ...results.map((result) => {
       const option = document.createElement("option");
       option.value = valueOf(result);
-      option.label = result.label;
+      option.label = labelOf(result);
       return option;
     }),
   );
@@ -83,7 +84,14 @@ function setupMedicines(form) {
       const query = nameInput.value.trim();
       if (query.length < 2) return;
       latest = await fetchResults(form.dataset.searchUrl, query);
-      fillDatalist(datalist, latest, (result) => result.label);
+      // In stock at the visit's hospital (yes/no; the page supplies the translated words).
+      const stockText = (result) =>
+        result.in_stock === true
+          ? `${result.label} — ${form.dataset.inStockText || "in stock"}`
+          : result.in_stock === false
+            ? `${result.label} — ${form.dataset.outOfStockText || "out of stock"}`
+            : result.label;
+      fillDatalist(datalist, latest, (result) => result.label, stockText);
     }),
   );
   nameInput.addEventListener("change", apply);

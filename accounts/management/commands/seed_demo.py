@@ -19,6 +19,7 @@ DEMO_MODULES = [
     "notifications.demo",
     "billing.demo",
     "reports.demo",
+    "pharmacy.demo",
 ]
 
 
