@@ -1,4 +1,4 @@
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from accounts.models import User
@@ -47,7 +47,9 @@ def doctor_update_profile(
 ) -> DoctorProfile:
     """The doctor edits their own public profile. `photo` is an already re-encoded image file."""
     if actor.pk != profile.user_id:
-        raise DoctorError("Only the doctor can edit this profile.")
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied("Only the doctor can edit this profile.")
     if not specializations:
         raise DoctorError("Choose at least one specialization so patients can find you.")
     profile.qualifications = qualifications.strip()
@@ -67,3 +69,39 @@ def doctor_update_profile(
     profile.specializations.set(specializations)
     profile.languages.set(languages)
     return profile
+
+
+def _require_platform_admin(actor: User) -> None:
+    from django.core.exceptions import PermissionDenied
+
+    if not actor.is_platform_admin:
+        raise PermissionDenied("Only a platform administrator can change the list of specializations.")
+
+
+@transaction.atomic
+def specialization_save(*, actor: User, name: str, specialization: Specialization | None = None) -> Specialization:
+    """Create or rename a specialization (platform admin only); names and slugs stay unique."""
+    from django.utils.text import slugify
+
+    _require_platform_admin(actor)
+    name = " ".join(name.split())
+    if not name:
+        raise DoctorError("Give the specialization a name.")
+    slug = slugify(name)[:110] or "specialization"
+    clash = Specialization.objects.filter(models.Q(name__iexact=name) | models.Q(slug=slug))
+    if specialization is not None:
+        clash = clash.exclude(pk=specialization.pk)
+    if clash.exists():
+        raise DoctorError(f"A specialization called {name} already exists.")
+    specialization = specialization or Specialization()
+    specialization.name, specialization.slug = name, slug
+    specialization.save()
+    return specialization
+
+
+@transaction.atomic
+def specialization_delete(*, actor: User, specialization: Specialization) -> None:
+    _require_platform_admin(actor)
+    if specialization.doctors.exists():
+        raise DoctorError(f"Doctors are listed under {specialization.name}; move them to another one first.")
+    specialization.delete()

@@ -26,6 +26,9 @@ urlpatterns = [
     path("prescriptions/", include("prescriptions.urls")),
     path("notifications/", include("notifications.urls")),
     path("django-admin/", admin.site.urls),
+    # REST API, its docs, and the allauth headless login that issues its JWTs (issue 16).
+    path("api/", include("api.urls")),
+    path("_allauth/", include("allauth.headless.urls")),
 ]
 
 handler403 = "accounts.errors.permission_denied"

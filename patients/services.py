@@ -27,6 +27,47 @@ def patient_profile_create(*, user: User, **profile) -> PatientProfile:
     return profile_row
 
 
+class PatientError(Exception):
+    """A rule refused the change; the message is shown as it is."""
+
+
+@transaction.atomic
+def patient_register_at_desk(
+    *, actor: User, email: str, full_name: str, phone: str = "", date_of_birth=None
+) -> PatientProfile:
+    """The front desk (web or API) registers a walk-in. Only staff and admins of an approved hospital may."""
+    from hospitals.selectors import desk_hospital_of
+
+    desk_hospital_of(actor)  # PermissionDenied unless the actor works at an approved hospital's desk
+    if User.objects.filter(email__iexact=User.objects.normalize_email(email)).exists():
+        raise PatientError("Someone is already registered with this e-mail; search for them instead.")
+    user = patient_register(
+        email=email, password=None, full_name=full_name.strip(), phone=phone.strip(), date_of_birth=date_of_birth
+    )
+    return user.patient_profile
+
+
+PROFILE_FIELDS = ["date_of_birth", "sex", "blood_group", "address", "emergency_contact"]
+
+
+@transaction.atomic
+def patient_profile_update(*, actor: User, patient: PatientProfile, **fields) -> PatientProfile:
+    """Only the patient changes their own contact details and demographics."""
+    if actor.pk != patient.user_id:
+        raise PermissionDenied("Only the patient can change their details.")
+    user = patient.user
+    for name in ("full_name", "phone"):
+        if name in fields:
+            setattr(user, name, (fields[name] or "").strip())
+    user.save(update_fields=["full_name", "phone"])
+    for name in PROFILE_FIELDS:
+        if name in fields:
+            value = fields[name]
+            setattr(patient, name, value.strip() if isinstance(value, str) else value)
+    patient.save(update_fields=PROFILE_FIELDS)
+    return patient
+
+
 BACKGROUND_FIELDS = ["allergies", "chronic_conditions", "past_surgeries", "current_medications", "family_history"]
 
 

@@ -100,6 +100,24 @@ def diagnosis_add(
     )
 
 
+@transaction.atomic
+def diagnosis_mark_entered_in_error(*, actor: User, diagnosis: Diagnosis, reason: str) -> Diagnosis:
+    """A clinical record is never deleted: a wrong diagnosis is marked entered in error, with the reason, by the
+    doctor who wrote the visit note. The row and its text stay for the history."""
+    diagnosis = Diagnosis.objects.select_for_update().select_related("visit__doctor").get(pk=diagnosis.pk)
+    _require_note_author(actor, diagnosis.visit)
+    if diagnosis.entered_in_error_at is not None:
+        raise ClinicalError("This diagnosis is already marked as entered in error.")
+    reason = reason.strip()
+    if not reason:
+        raise ClinicalError("Say why this diagnosis was entered in error.")
+    diagnosis.entered_in_error_at = timezone.now()
+    diagnosis.entered_in_error_by = actor
+    diagnosis.entered_in_error_reason = reason[:300]
+    diagnosis.save(update_fields=["entered_in_error_at", "entered_in_error_by", "entered_in_error_reason"])
+    return diagnosis
+
+
 def prescription_draft_for(*, actor: User, visit: VisitNote) -> Prescription:
     """The open draft of this visit, created on first use."""
     _require_note_author(actor, visit)
