@@ -19,6 +19,7 @@ from appointments.services import schedule_range_add
 from doctors.tests.factories import SpecializationFactory
 from notifications.tests.factories import NotificationFactory
 
+CONTENT_TYPES = ("application/json", "application/vnd.oai.openapi", "image/", "application/octet")
 ROLES = ["super_admin", "hospital_admin", "staff", "doctor", "patient", "anonymous"]
 
 
@@ -167,8 +168,7 @@ def test_route_by_role(world, name, method, path, body, expected):
             transaction.savepoint_rollback(savepoint)
         got[role] = response.status_code
         if response.status_code != 204:
-            assert response["Content-Type"].startswith(("application/json", "application/vnd.oai.openapi",
-                                                        "image/", "application/octet")), (role, response.content[:200])  # fmt: skip
+            assert response["Content-Type"].startswith(CONTENT_TYPES), (role, response.content[:200])
         if response.status_code >= 400:
             assert response.json()["error"]["status"] == response.status_code
     assert got == expected
