@@ -54,6 +54,17 @@ class ApiViewSet(viewsets.GenericViewSet):
         check_body_size(request)
         super().initial(request, *args, **kwargs)
 
+    def check_permissions(self, request):
+        # Anonymous callers are counted before they are refused, so guessing tokens is throttled too.
+        if not request.user.is_authenticated:
+            super().check_throttles(request)
+            self._throttled_already = True
+        super().check_permissions(request)
+
+    def check_throttles(self, request):
+        if not getattr(self, "_throttled_already", False):
+            super().check_throttles(request)
+
     def get_object(self):
         obj = (
             self.get_queryset().filter(pk=parse_pk(self.kwargs.get(self.lookup_url_kwarg or self.lookup_field))).first()
