@@ -45,17 +45,16 @@ def parse_pk(value) -> int:
     return pk
 
 
-class ApiViewSet(viewsets.GenericViewSet):
+class ApiMixin:
+    """Body cap, and anonymous callers throttled before they are refused (so guessing tokens is limited too)."""
+
     permission_classes = [permissions.IsAuthenticated, RoleGate]
-    lookup_value_regex = "[^/]+"
-    roles: dict[str, tuple] = {}
 
     def initial(self, request, *args, **kwargs):
         check_body_size(request)
         super().initial(request, *args, **kwargs)
 
     def check_permissions(self, request):
-        # Anonymous callers are counted before they are refused, so guessing tokens is throttled too.
         if not request.user.is_authenticated:
             super().check_throttles(request)
             self._throttled_already = True
@@ -64,6 +63,11 @@ class ApiViewSet(viewsets.GenericViewSet):
     def check_throttles(self, request):
         if not getattr(self, "_throttled_already", False):
             super().check_throttles(request)
+
+
+class ApiViewSet(ApiMixin, viewsets.GenericViewSet):
+    lookup_value_regex = "[^/]+"
+    roles: dict[str, tuple] = {}
 
     def get_object(self):
         obj = (

@@ -1,6 +1,5 @@
 import django_filters
 from django import forms
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from appointments.models import Appointment
@@ -8,7 +7,7 @@ from doctors.selectors import directory_doctors
 from hms.inputs import MAX_DB_INT, validate_sensible_date
 
 
-@extend_schema_field(OpenApiTypes.INT64)
+@extend_schema_field({"type": "integer", "format": "int64", "minimum": 1, "maximum": MAX_DB_INT})
 class IdFilter(django_filters.Filter):
     """An id filter that refuses numbers the database cannot hold (400, never an overflow)."""
 

@@ -137,6 +137,8 @@ class DoctorUpdateSerializer(serializers.Serializer):
 
 
 class HospitalSerializer(serializers.ModelSerializer):
+    email = serializers.CharField(read_only=True)  # optional: may be blank
+
     class Meta:
         model = Hospital
         fields = ["id", "name", "slug", "city", "address", "phone", "email", "time_zone", "status"]

@@ -8,7 +8,6 @@ from api.errors import json_not_found
 app_name = "api"
 
 router = SimpleRouter()
-router.register("me", views.MeViewSet, basename="me")
 router.register("patients", views.PatientViewSet, basename="patient")
 router.register(r"patients/(?P<patient_pk>[^/]+)/record", views.PatientRecordViewSet, basename="record")
 router.register("visits", views.VisitNoteViewSet, basename="visit")
@@ -29,6 +28,7 @@ urlpatterns = [
         SpectacularSwaggerSplitView.as_view(url_name="api:schema", template_name="api/swagger_ui.html"),
         name="docs",
     ),
+    path("v1/me/", views.MeView.as_view(), name="me"),
     path("v1/", include(router.urls)),
     # Anything else under /api/ is a JSON 404, not the HTML error page.
     re_path(r"^.*$", json_not_found),

@@ -12,10 +12,10 @@ from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
-from accounts.models import User
 from api import serializers as s
-from api.base import DOCTOR, HOSPITAL_ADMIN, PATIENT, STAFF, SUPER_ADMIN, ApiViewSet, log_read
+from api.base import DOCTOR, HOSPITAL_ADMIN, PATIENT, STAFF, SUPER_ADMIN, ApiMixin, ApiViewSet, log_read
 from api.filters import AppointmentFilter, DoctorFilter, NotificationFilter
 from appointments.selectors import appointments_visible_to, available_slots
 from appointments.services import appointment_book, appointment_cancel, appointment_reschedule
@@ -47,13 +47,9 @@ def _validated(serializer_class, data, **kwargs) -> dict:
 # --- me ----------------------------------------------------------------------------------------------
 
 
-class MeViewSet(ApiViewSet):
-    serializer_class = s.MeSerializer
-    pagination_class = None
-    queryset = User.objects.none()  # for the schema only
-
-    @extend_schema(summary="The signed-in account: role and the ids the other endpoints take")
-    def list(self, request):
+class MeView(ApiMixin, APIView):
+    @extend_schema(responses=s.MeSerializer, summary="The signed-in account: role and the ids the other endpoints take")
+    def get(self, request):
         user = request.user
         membership = HospitalMembership.objects.filter(user=user, is_active=True).first()
         data = {
