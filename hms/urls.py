@@ -28,6 +28,7 @@ urlpatterns = [
     path("django-admin/", admin.site.urls),
     # REST API, its docs, and the allauth headless login that issues its JWTs (issue 16).
     path("api/", include("api.urls")),
+    path("fhir/R4/", include("api.fhir.urls")),
     path("_allauth/", include("allauth.headless.urls")),
 ]
 
