@@ -66,7 +66,7 @@ class ApiMixin:
 
 
 class ApiViewSet(ApiMixin, viewsets.GenericViewSet):
-    lookup_value_regex = "[^/]+"
+    lookup_value_regex = "[0-9]+"  # anything else falls through to the JSON 404
     roles: dict[str, tuple] = {}
 
     def get_object(self):

@@ -9,7 +9,7 @@ app_name = "api"
 
 router = SimpleRouter()
 router.register("patients", views.PatientViewSet, basename="patient")
-router.register(r"patients/(?P<patient_pk>[^/]+)/record", views.PatientRecordViewSet, basename="record")
+router.register(r"patients/(?P<patient_pk>[0-9]+)/record", views.PatientRecordViewSet, basename="record")
 router.register("visits", views.VisitNoteViewSet, basename="visit")
 router.register("diagnoses", views.DiagnosisViewSet, basename="diagnosis")
 router.register("prescriptions", views.PrescriptionViewSet, basename="prescription")

@@ -383,7 +383,7 @@ class HospitalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
         parameters=[OpenApiParameter("cancel_future_appointments", bool, description="Cancel booked visits too")],
         responses={200: s.AffiliationSerializer}, summary="Remove a doctor from your hospital (its admin)",
     )  # fmt: skip
-    @action(detail=True, methods=["delete"], url_path=r"doctors/(?P<doctor_pk>[^/]+)")
+    @action(detail=True, methods=["delete"], url_path=r"doctors/(?P<doctor_pk>[0-9]+)")
     def remove_doctor(self, request, pk=None, doctor_pk=None):
         hospital = self._administered()
         affiliation = Affiliation.objects.filter(hospital=hospital, doctor__pk=_pk(doctor_pk), is_active=True).first()
