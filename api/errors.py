@@ -10,11 +10,12 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from appointments.services import AppointmentError, SlotTakenError
 from doctors.services import DoctorError
+from hms.errors import DomainError
 from hospitals.services import HospitalError
 from notifications.services import NotificationError
 from prescriptions.services import ClinicalError
 
-DOMAIN_ERRORS = (AppointmentError, ClinicalError, DoctorError, HospitalError, NotificationError)
+DOMAIN_ERRORS = (DomainError, AppointmentError, ClinicalError, DoctorError, HospitalError, NotificationError)
 
 
 class Conflict(exceptions.APIException):

@@ -80,6 +80,11 @@ def appointment_transition(*, actor: User, appointment: Appointment, to_status: 
         update_fields += ["cancelled_by", "cancellation_reason"]
     locked.save(update_fields=update_fields)
     record_event(appointment=locked, from_status=from_status, actor=actor, note=note)
+    if to_status == Status.COMPLETED:
+        # Every way a visit completes (visit page, call page, prescription) passes here: bill it once.
+        from billing.services import invoice_generate_for_visit
+
+        invoice_generate_for_visit(appointment=locked, actor=actor)
     return locked
 
 

@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from accounts.models import User
+from hms.errors import DomainError
 from patients.files import InspectedFile
 from patients.models import AccessLogEntry, ClinicalDocument, MedicalBackground, PatientProfile
 
@@ -27,7 +28,7 @@ def patient_profile_create(*, user: User, **profile) -> PatientProfile:
     return profile_row
 
 
-class PatientError(Exception):
+class PatientError(DomainError):
     """A rule refused the change; the message is shown as it is."""
 
 
