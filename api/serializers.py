@@ -340,3 +340,49 @@ class NotificationSerializer(serializers.ModelSerializer):
         model = Notification
         fields = ["id", "kind", "title", "body", "url", "created_at", "read_at"]
         read_only_fields = fields
+
+
+# --- billing (read) --------------------------------------------------------------------------------
+
+
+class InvoiceLineSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    description = serializers.CharField()
+    quantity = serializers.DecimalField(max_digits=10, decimal_places=2)
+    unit_price = serializers.DecimalField(max_digits=12, decimal_places=2)
+    tax_rate = serializers.DecimalField(max_digits=5, decimal_places=2)
+    total_amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+
+
+class InvoiceSerializer(serializers.Serializer):
+    """Amounts are decimal strings in the invoice's currency, never floats."""
+
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    hospital = serializers.IntegerField(source="hospital_id")
+    patient = serializers.IntegerField(source="patient_id")
+    appointment = serializers.IntegerField(source="appointment_id", allow_null=True)
+    status = serializers.CharField()
+    currency = serializers.CharField()
+    subtotal = serializers.DecimalField(max_digits=12, decimal_places=2)
+    tax_total = serializers.DecimalField(max_digits=12, decimal_places=2)
+    total = serializers.DecimalField(max_digits=12, decimal_places=2)
+    amount_paid = serializers.DecimalField(max_digits=12, decimal_places=2)
+    balance = serializers.DecimalField(max_digits=12, decimal_places=2)
+    patient_balance = serializers.DecimalField(max_digits=12, decimal_places=2)
+    issued_at = serializers.DateTimeField(allow_null=True)
+    lines = InvoiceLineSerializer(many=True, source="lines.all")
+
+
+class PaymentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    invoice = serializers.IntegerField(source="invoice_id")
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+    currency = serializers.CharField()
+    method = serializers.CharField()
+    received_at = serializers.DateTimeField()
+
+
+class PayLinkSerializer(serializers.Serializer):
+    pay_url = serializers.URLField()
+    expires_in_days = serializers.IntegerField()

@@ -20,6 +20,8 @@ router.register("hospitals", views.HospitalViewSet, basename="hospital")
 router.register("staff", views.StaffViewSet, basename="staff")
 router.register("appointments", views.AppointmentViewSet, basename="appointment")
 router.register("notifications", views.NotificationViewSet, basename="notification")
+router.register("invoices", views.InvoiceViewSet, basename="invoice")
+router.register("payments", views.PaymentViewSet, basename="payment")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -5,7 +5,9 @@ anonymous is a 401. The matrix test in api/tests/test_access_matrix.py pins ever
 
 import datetime
 
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import mixins, serializers, status
@@ -19,6 +21,8 @@ from api.base import DOCTOR, HOSPITAL_ADMIN, PATIENT, STAFF, SUPER_ADMIN, ApiMix
 from api.filters import AppointmentFilter, DoctorFilter, NotificationFilter
 from appointments.selectors import appointments_visible_to, available_slots
 from appointments.services import appointment_book, appointment_cancel, appointment_reschedule
+from billing.models import Invoice, Payment
+from billing.selectors import invoices_visible_to, pay_link_token, payments_visible_to
 from doctors.models import DoctorProfile, Specialization
 from doctors.selectors import doctors_listed_for
 from doctors.services import doctor_update_profile, specialization_delete, specialization_save
@@ -512,3 +516,35 @@ class NotificationViewSet(mixins.ListModelMixin, ApiViewSet):
     @action(detail=False, methods=["post"], url_path="read-all")
     def read_all(self, request):
         return Response({"marked": notifications_mark_all_read(actor=request.user)})
+
+
+# --- billing (read, and a pay link) -------------------------------------------------------------------
+
+
+class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    """The patient's own issued bills; a hospital's billing staff and admin see their hospital's."""
+
+    serializer_class = s.InvoiceSerializer
+    queryset = Invoice.objects.none()  # for the schema only
+
+    def get_queryset(self):
+        return invoices_visible_to(self.request.user).prefetch_related("lines")
+
+    @extend_schema(request=None, responses=s.PayLinkSerializer, summary="A pay link for what the patient owes")
+    @action(detail=True, methods=["post"], url_path="pay-link")
+    def pay_link(self, request, pk=None):
+        from django.conf import settings
+
+        invoice = self.get_object()
+        if invoice.status != Invoice.Status.ISSUED or invoice.patient_balance <= 0:
+            raise ValidationError({"non_field_errors": [_("Nothing is left to pay on this invoice.")]})
+        url = request.build_absolute_uri(reverse("billing:pay_link", args=[pay_link_token(invoice)]))
+        return Response({"pay_url": url, "expires_in_days": settings.PAY_LINK_MAX_AGE_DAYS})
+
+
+class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    serializer_class = s.PaymentSerializer
+    queryset = Payment.objects.none()  # for the schema only
+
+    def get_queryset(self):
+        return payments_visible_to(self.request.user)

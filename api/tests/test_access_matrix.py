@@ -103,6 +103,10 @@ ROUTES = [
     ("notifications list", "get", "/api/v1/notifications/", None, ALL_200),
     ("notification read", "post", "/api/v1/notifications/{notification}/read/", None, expect(404, 404, 404, 404, 200)),
     ("notifications read all", "post", "/api/v1/notifications/read-all/", None, ALL_200),
+    ("invoices list", "get", "/api/v1/invoices/", None, ALL_200),
+    ("invoice get", "get", "/api/v1/invoices/{invoice}/", None, expect(200, 200, 404, 404, 200)),
+    ("invoice pay link", "post", "/api/v1/invoices/{invoice}/pay-link/", None, expect(200, 200, 404, 404, 200)),
+    ("payments list", "get", "/api/v1/payments/", None, ALL_200),
     ("schema", "get", "/api/schema/", None, expect(200, 200, 200, 200, 200, 200)),
     ("junk id", "get", "/api/v1/patients/not-a-number/", None, expect(404, 404, 404, 404, 404)),
     ("huge id", "get", "/api/v1/appointments/99999999999999999999999/", None, expect(404, 404, 404, 404, 404)),
@@ -125,6 +129,7 @@ def world(records, super_admin, hospital_admin, staff, doctor, patient, other_pa
     booked = AppointmentFactory(patient=patient, doctor=doctor, hospital=hospital, start_at=slots[0].start_at,
                                 end_at=slots[0].end_at)  # fmt: skip
     other = AppointmentFactory(patient=other_patient, doctor=other_doctor, hospital=other_hospital)
+    invoice = _issued_invoice(doctor, hospital, patient)
     users = {"super_admin": super_admin, "hospital_admin": hospital_admin, "staff": staff, "doctor": doctor.user,
              "patient": patient.user, "anonymous": None}  # fmt: skip
     ids = {
@@ -136,9 +141,22 @@ def world(records, super_admin, hospital_admin, staff, doctor, patient, other_pa
         "unused_specialization": SpecializationFactory(name="Unused", slug="unused").pk,
         "staff_membership": HospitalMembership.objects.get(user=staff).pk, "booked": booked.pk,
         "other_appointment": other.pk, "notification": NotificationFactory(recipient=patient.user).pk,
-        "free_slot": slots[1].start_at.isoformat(),
+        "free_slot": slots[1].start_at.isoformat(), "invoice": invoice.pk,
     }  # fmt: skip
     return users, ids
+
+
+def _issued_invoice(doctor, hospital, patient):
+    """A completed visit's bill, issued by the hospital's cashier (billing's own services)."""
+    from appointments.services import appointment_transition
+    from billing.models import Invoice
+    from billing.services import invoice_issue
+    from billing.tests.factories import cashier_of, completed_visit
+
+    visit = completed_visit(doctor=doctor, hospital=hospital, patient=patient)
+    appointment_transition(actor=doctor.user, appointment=visit, to_status="completed")
+    invoice = Invoice.objects.get(appointment=visit, supplement_of__isnull=True)
+    return invoice_issue(actor=cashier_of(hospital), invoice=invoice)
 
 
 def _fill(value, ids):

@@ -103,3 +103,16 @@ def test_patient_books_reschedules_and_cancels(api_for, doctor, patient, hospita
     cancelled = client.post(f"/api/v1/appointments/{appointment_id}/cancel/", {}, format="json")
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
     assert Appointment.objects.get(pk=appointment_id).status == Appointment.Status.CANCELLED
+
+
+def test_invoice_amounts_are_decimal_strings_and_the_pay_link_works(api_for, client_for, patient, doctor, hospital):
+    from api.tests.test_access_matrix import _issued_invoice
+
+    invoice = _issued_invoice(doctor, hospital, patient)
+    client = api_for(patient.user)
+    body = client.get(f"/api/v1/invoices/{invoice.pk}/").json()
+    assert body["total"] == str(invoice.total) and body["currency"] == invoice.currency
+    link = client.post(f"/api/v1/invoices/{invoice.pk}/pay-link/").json()["pay_url"]
+    page = client_for(None).get(link.removeprefix("http://testserver"))
+    assert page.status_code == 200
+    assert invoice.number.encode() in page.content
