@@ -4,6 +4,7 @@ Access tokens are validated against their login session (HEADLESS_JWT_STATEFUL_V
 out or changing the password revokes them at once. Deactivated accounts are refused like a bad token."""
 
 from allauth.headless.contrib.rest_framework.authentication import JWTTokenAuthentication
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import AuthenticationFailed
 
 
@@ -12,10 +13,10 @@ class JWTAuthentication(JWTTokenAuthentication):
         try:
             result = super().authenticate(request)
         except (ValueError, UnicodeError) as error:  # undecodable garbage in the header
-            raise AuthenticationFailed("Invalid token.") from error
+            raise AuthenticationFailed(_("Invalid token.")) from error
         if result is None:
             return None
         user, payload = result
         if not user.is_active:
-            raise AuthenticationFailed("This account is deactivated.")
+            raise AuthenticationFailed(_("This account is deactivated."))
         return user, payload

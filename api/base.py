@@ -2,6 +2,7 @@
 junk ids as a JSON 404, a cap on the body size, and the access-log helper for clinical reads."""
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 from rest_framework import permissions, viewsets
 from rest_framework.exceptions import NotFound
 
@@ -20,7 +21,7 @@ class RoleGate(permissions.BasePermission):
     """`view.roles[action]` lists who may call an action at all (403 for other signed-in roles); which objects
     they reach is the scoped queryset's business (404), and what they may change is the service's (403/400)."""
 
-    message = "Your account cannot do this."
+    message = _("Your account cannot do this.")
 
     def has_permission(self, request, view) -> bool:
         if not (request.user and request.user.is_authenticated):

@@ -5,6 +5,7 @@ client can send turns into an HTML page or a 500."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, JsonResponse
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, serializers, status
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -20,7 +21,7 @@ DOMAIN_ERRORS = (DomainError, AppointmentError, ClinicalError, DoctorError, Hosp
 
 class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
-    default_detail = "The request conflicts with the current state."
+    default_detail = _("The request conflicts with the current state.")
     default_code = "conflict"
 
 
@@ -31,7 +32,7 @@ class DomainRefusal(exceptions.APIException):
 
 class PayloadTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = "The request body is too large."
+    default_detail = _("The request body is too large.")
     default_code = "payload_too_large"
 
 
@@ -63,7 +64,7 @@ def exception_handler(exc, context):
         return None
     fields = {}
     if isinstance(exc, exceptions.ValidationError):
-        code, message = "invalid", "The request is not valid."
+        code, message = "invalid", str(_("The request is not valid."))
         detail = exc.detail
         if isinstance(detail, dict):
             fields = {key: [str(item) for item in (value if isinstance(value, list) else [value])]
@@ -82,7 +83,7 @@ def exception_handler(exc, context):
 
 def json_not_found(request, *args, **kwargs):
     """Any address under /api/ or /fhir/ that matches no route: a JSON 404, not the HTML page."""
-    return JsonResponse(error_body(404, "not_found", "Not found."), status=404)
+    return JsonResponse(error_body(404, "not_found", str(_("Not found."))), status=404)
 
 
 class ErrorDetailSerializer(serializers.Serializer):

@@ -187,7 +187,7 @@ class VisitNoteViewSet(mixins.RetrieveModelMixin, ApiViewSet):
         data = dict(_validated(s.VisitNoteAmendSerializer, request.data))
         reason = data.pop("amendment_reason", "")
         if note.doctor.user_id != request.user.pk:
-            raise PermissionDenied("Only the doctor who wrote this visit note can amend it.")
+            raise PermissionDenied(_("Only the doctor who wrote this visit note can amend it."))
         note = visit_note_save(actor=request.user, appointment=note.appointment, data=data, amendment_reason=reason)
         return Response(self.get_serializer(self.get_queryset().get(pk=note.pk)).data)
 
@@ -222,7 +222,7 @@ class DiagnosisViewSet(mixins.RetrieveModelMixin, ApiViewSet):
         if visit is None:
             raise NotFound()
         if visit.doctor.user_id != request.user.pk:
-            raise PermissionDenied("Only the doctor who wrote this visit note can add diagnoses.")
+            raise PermissionDenied(_("Only the doctor who wrote this visit note can add diagnoses."))
         diagnosis = diagnosis_add(actor=request.user, visit=visit, **data)
         return Response(self.get_serializer(diagnosis).data, status=status.HTTP_201_CREATED)
 
@@ -230,7 +230,7 @@ class DiagnosisViewSet(mixins.RetrieveModelMixin, ApiViewSet):
         diagnosis = self.get_object()
         reason = _validated(s.EnteredInErrorSerializer, {"reason": request.query_params.get("reason", "")})["reason"]
         if diagnosis.visit.doctor.user_id != request.user.pk:
-            raise PermissionDenied("Only the doctor who wrote this visit note can change its diagnoses.")
+            raise PermissionDenied(_("Only the doctor who wrote this visit note can change its diagnoses."))
         diagnosis = diagnosis_mark_entered_in_error(actor=request.user, diagnosis=diagnosis, reason=reason)
         return Response(self.get_serializer(diagnosis).data)
 
@@ -403,7 +403,7 @@ class HospitalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
         if hospital is None:
             raise NotFound()
         if not is_admin_of(self.request.user, hospital):
-            raise PermissionDenied("Only this hospital's administrator can do that.")
+            raise PermissionDenied(_("Only this hospital's administrator can do that."))
         return hospital
 
 

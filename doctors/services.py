@@ -1,5 +1,6 @@
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from doctors.models import DoctorProfile, Language, Specialization
@@ -75,7 +76,7 @@ def _require_platform_admin(actor: User) -> None:
     from django.core.exceptions import PermissionDenied
 
     if not actor.is_platform_admin:
-        raise PermissionDenied("Only a platform administrator can change the list of specializations.")
+        raise PermissionDenied(_("Only a platform administrator can change the list of specializations."))
 
 
 @transaction.atomic
@@ -86,13 +87,13 @@ def specialization_save(*, actor: User, name: str, specialization: Specializatio
     _require_platform_admin(actor)
     name = " ".join(name.split())
     if not name:
-        raise DoctorError("Give the specialization a name.")
+        raise DoctorError(_("Give the specialization a name."))
     slug = slugify(name)[:110] or "specialization"
     clash = Specialization.objects.filter(models.Q(name__iexact=name) | models.Q(slug=slug))
     if specialization is not None:
         clash = clash.exclude(pk=specialization.pk)
     if clash.exists():
-        raise DoctorError(f"A specialization called {name} already exists.")
+        raise DoctorError(_("A specialization called %(name)s already exists.") % {"name": name})
     specialization = specialization or Specialization()
     specialization.name, specialization.slug = name, slug
     specialization.save()
@@ -103,5 +104,7 @@ def specialization_save(*, actor: User, name: str, specialization: Specializatio
 def specialization_delete(*, actor: User, specialization: Specialization) -> None:
     _require_platform_admin(actor)
     if specialization.doctors.exists():
-        raise DoctorError(f"Doctors are listed under {specialization.name}; move them to another one first.")
+        raise DoctorError(
+            _("Doctors are listed under %(name)s; move them to another one first.") % {"name": specialization.name}
+        )
     specialization.delete()

@@ -2,6 +2,7 @@ import logging
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from hms.errors import DomainError
@@ -41,7 +42,7 @@ def patient_register_at_desk(
 
     desk_hospital_of(actor)  # PermissionDenied unless the actor works at an approved hospital's desk
     if User.objects.filter(email__iexact=User.objects.normalize_email(email)).exists():
-        raise PatientError("Someone is already registered with this e-mail; search for them instead.")
+        raise PatientError(_("Someone is already registered with this e-mail; search for them instead."))
     user = patient_register(
         email=email, password=None, full_name=full_name.strip(), phone=phone.strip(), date_of_birth=date_of_birth
     )
@@ -55,7 +56,7 @@ PROFILE_FIELDS = ["date_of_birth", "sex", "blood_group", "address", "emergency_c
 def patient_profile_update(*, actor: User, patient: PatientProfile, **fields) -> PatientProfile:
     """Only the patient changes their own contact details and demographics."""
     if actor.pk != patient.user_id:
-        raise PermissionDenied("Only the patient can change their details.")
+        raise PermissionDenied(_("Only the patient can change their details."))
     user = patient.user
     for name in ("full_name", "phone"):
         if name in fields:

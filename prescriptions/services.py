@@ -3,6 +3,7 @@
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from appointments.models import Appointment
@@ -107,10 +108,10 @@ def diagnosis_mark_entered_in_error(*, actor: User, diagnosis: Diagnosis, reason
     diagnosis = Diagnosis.objects.select_for_update().select_related("visit__doctor").get(pk=diagnosis.pk)
     _require_note_author(actor, diagnosis.visit)
     if diagnosis.entered_in_error_at is not None:
-        raise ClinicalError("This diagnosis is already marked as entered in error.")
+        raise ClinicalError(_("This diagnosis is already marked as entered in error."))
     reason = reason.strip()
     if not reason:
-        raise ClinicalError("Say why this diagnosis was entered in error.")
+        raise ClinicalError(_("Say why this diagnosis was entered in error."))
     diagnosis.entered_in_error_at = timezone.now()
     diagnosis.entered_in_error_by = actor
     diagnosis.entered_in_error_reason = reason[:300]
