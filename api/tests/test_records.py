@@ -57,6 +57,15 @@ def test_entered_in_error_keeps_the_diagnosis_and_its_reason(api_for, records, d
     assert listed[0]["entered_in_error_reason"] == "Wrong patient"
 
 
+def test_the_history_page_shows_a_diagnosis_entered_in_error(client_for, records, doctor, patient):
+    from prescriptions.services import diagnosis_mark_entered_in_error
+
+    diagnosis = records["note"].diagnoses.get()
+    diagnosis_mark_entered_in_error(actor=doctor.user, diagnosis=diagnosis, reason="Wrong patient")
+    page = client_for(patient.user).get(f"/patients/{patient.pk}/history/").content.decode()
+    assert "<del>" in page and "entered in error: Wrong patient" in page
+
+
 def test_amending_a_visit_note_keeps_the_earlier_version(api_for, records, doctor):
     note = records["note"]
     response = api_for(doctor.user).patch(
