@@ -64,6 +64,7 @@ def bearer(care_appointment, doctor):
     return {"Authorization": f"Bearer {access_token_for(doctor.user)}"}
 
 
+@pytest.mark.timeout(900)  # one test walks every operation: ~2 minutes on an idle 2-core machine
 @schema.parametrize()
 @settings(
     max_examples=EXAMPLES,
