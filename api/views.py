@@ -291,6 +291,8 @@ class DoctorViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
 
     def partial_update(self, request, pk=None):
         doctor = self.get_object()
+        if doctor.user_id != request.user.pk:  # the service refuses too; the API answers 403 for it
+            raise PermissionDenied(_("Only the doctor can edit this profile."))
         data = _validated(s.DoctorUpdateSerializer, request.data)
         doctor = doctor_update_profile(
             actor=request.user, profile=doctor,

@@ -48,9 +48,7 @@ def doctor_update_profile(
 ) -> DoctorProfile:
     """The doctor edits their own public profile. `photo` is an already re-encoded image file."""
     if actor.pk != profile.user_id:
-        from django.core.exceptions import PermissionDenied
-
-        raise PermissionDenied("Only the doctor can edit this profile.")
+        raise DoctorError("Only the doctor can edit this profile.")
     if not specializations:
         raise DoctorError("Choose at least one specialization so patients can find you.")
     profile.qualifications = qualifications.strip()
