@@ -71,7 +71,7 @@ from doctors.selectors import active_affiliations_of
 from hms.inputs import parse_ids
 from hospitals.models import HospitalMembership
 from hospitals.selectors import desk_hospital_of, hospital_of
-from patients.services import patient_register
+from patients.services import PatientError, patient_register_at_desk
 
 Role = User.Role
 STRIP_DAYS = 14
@@ -669,13 +669,14 @@ def desk_register(request):
     form = PatientRegisterForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        if User.objects.filter(email__iexact=data["email"]).exists():
-            form.add_error("email", "Someone is already registered with this e-mail; search for them instead.")
-        else:
-            user = patient_register(
-                email=data["email"], password=None, full_name=data["full_name"], phone=data["phone"],
-                date_of_birth=data["date_of_birth"], registered_at=hospital,
+        try:
+            profile = patient_register_at_desk(
+                actor=request.user, email=data["email"], full_name=data["full_name"], phone=data["phone"],
+                date_of_birth=data["date_of_birth"],
             )  # fmt: skip
-            messages.success(request, f"{user.full_name} is registered as {user.patient_profile.patient_number}.")
-            return redirect(_desk_book_url(desk_patient_token(hospital, user.patient_profile)))
+        except PatientError as error:
+            form.add_error("email", str(error))
+        else:
+            messages.success(request, f"{profile.user.full_name} is registered as {profile.patient_number}.")
+            return redirect(_desk_book_url(desk_patient_token(hospital, profile)))
     return render(request, "appointments/desk_register.html", {"form": form}, status=400 if form.errors else 200)

@@ -61,6 +61,13 @@ def directory_doctors(
     )
 
 
+def doctors_listed_for(user) -> QuerySet[DoctorProfile]:
+    """The doctors a signed-in user may look up through the API: the public directory, plus a doctor's own
+    profile even before any hospital lists them."""
+    own = Q(user=user) if user.is_authenticated else Q(pk__in=[])
+    return _with_public_details(DoctorProfile.objects.filter(Q(pk__in=directory_doctors().values("pk")) | own))
+
+
 def public_doctor(pk: int) -> DoctorProfile | None:
     return directory_doctors().filter(pk=pk).first()
 

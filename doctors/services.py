@@ -1,5 +1,6 @@
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from doctors.models import DoctorProfile, Language, Specialization
@@ -75,3 +76,41 @@ def doctor_update_profile(
     profile.specializations.set(specializations)
     profile.languages.set(languages)
     return profile
+
+
+def _require_platform_admin(actor: User) -> None:
+    from django.core.exceptions import PermissionDenied
+
+    if not actor.is_platform_admin:
+        raise PermissionDenied(_("Only a platform administrator can change the list of specializations."))
+
+
+@transaction.atomic
+def specialization_save(*, actor: User, name: str, specialization: Specialization | None = None) -> Specialization:
+    """Create or rename a specialization (platform admin only); names and slugs stay unique."""
+    from django.utils.text import slugify
+
+    _require_platform_admin(actor)
+    name = " ".join(name.split())
+    if not name:
+        raise DoctorError(_("Give the specialization a name."))
+    slug = slugify(name)[:110] or "specialization"
+    clash = Specialization.objects.filter(models.Q(name__iexact=name) | models.Q(slug=slug))
+    if specialization is not None:
+        clash = clash.exclude(pk=specialization.pk)
+    if clash.exists():
+        raise DoctorError(_("A specialization called %(name)s already exists.") % {"name": name})
+    specialization = specialization or Specialization()
+    specialization.name, specialization.slug = name, slug
+    specialization.save()
+    return specialization
+
+
+@transaction.atomic
+def specialization_delete(*, actor: User, specialization: Specialization) -> None:
+    _require_platform_admin(actor)
+    if specialization.doctors.exists():
+        raise DoctorError(
+            _("Doctors are listed under %(name)s; move them to another one first.") % {"name": specialization.name}
+        )
+    specialization.delete()

@@ -26,6 +26,12 @@ class RejectNulCharactersMiddleware:
 
     @staticmethod
     def _bad_request(request):
+        if request.path.startswith(("/api/", "/fhir/")):  # API clients get the API's JSON error body
+            from django.http import JsonResponse
+
+            from api.errors import error_body
+
+            return JsonResponse(error_body(400, "invalid", "NUL characters are not allowed."), status=400)
         return HttpResponseBadRequest(render_to_string("400.html", request=request))
 
 

@@ -64,6 +64,13 @@ INSTALLED_APPS = [
     "prescriptions",
     "notifications",
     "reports",
+    # REST + FHIR API (issue 16)
+    "allauth.headless",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "api",
     "ops",
     "pharmacy",
     "billing",
@@ -442,6 +449,47 @@ REPORTS_EXPORT_TTL_HOURS = int(os.environ.get("REPORTS_EXPORT_TTL_HOURS", "24"))
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
 CELERY_BEAT_SCHEDULE["purge-expired-exports"] = {"task": "reports.tasks.purge_expired_exports", "schedule": 3600.0}
 
+# --- REST API, JWT and FHIR (issue 16) ------------------------------------------------------------
+# One login path: allauth's headless API (same rate limits, later MFA) hands out JWTs for the app client.
+HEADLESS_CLIENTS = ("app",)
+HEADLESS_TOKEN_STRATEGY = "allauth.headless.tokens.strategies.jwt.JWTTokenStrategy"  # noqa: S105
+# HS256 with SECRET_KEY unless an RSA key is configured (RS256 lets other services verify tokens).
+HEADLESS_JWT_PRIVATE_KEY = os.environ.get("JWT_PRIVATE_KEY", "")
+HEADLESS_JWT_ALGORITHM = "RS256" if HEADLESS_JWT_PRIVATE_KEY else "HS256"
+HEADLESS_JWT_ACCESS_TOKEN_EXPIRES_IN = min(int(os.environ.get("JWT_ACCESS_TOKEN_SECONDS", "300")), 300)
+HEADLESS_JWT_REFRESH_TOKEN_EXPIRES_IN = int(os.environ.get("JWT_REFRESH_TOKEN_SECONDS", str(24 * 3600)))
+HEADLESS_JWT_ROTATE_REFRESH_TOKEN = True
+# Every access token is checked against its login session: logout and a password change revoke it at once.
+HEADLESS_JWT_STATEFUL_VALIDATION_ENABLED = True
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.JWTAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.Cursor",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "api.schema.ApiAutoSchema",
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.AnonThrottle", "api.throttling.UserThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": os.environ.get("API_ANON_RATE", "60/min"),
+        "user": os.environ.get("API_USER_RATE", "600/min"),
+    },
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "HMS API",
+    "DESCRIPTION": "REST API of the hospital management system. Sign in through /_allauth/app/v1/auth/login "
+    "to get a JWT; send it as `Authorization: Bearer <token>`.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+}
+API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", str(64 * 1024)))
 # --- data safety and operations (issue 18) ------------------------------------------------------
 # Embedded-mode backups (manage.py backup/restore) and the files archives beside pgBackRest's backups.
 BACKUP_ROOT = Path(os.environ.get("BACKUP_ROOT", str(BASE_DIR / "backups")))

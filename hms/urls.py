@@ -31,6 +31,10 @@ urlpatterns = [
     path("pharmacy/", include("pharmacy.urls")),
     path("billing/", include("billing.urls")),
     path("django-admin/", admin.site.urls),
+    # REST API, its docs, and the allauth headless login that issues its JWTs (issue 16).
+    path("api/", include("api.urls")),
+    path("fhir/R4/", include("api.fhir.urls")),
+    path("_allauth/", include("allauth.headless.urls")),
 ]
 
 handler403 = "accounts.errors.permission_denied"

@@ -32,6 +32,24 @@ def patients_visible_to(user: User) -> QuerySet[PatientProfile]:
     return base.none()
 
 
+def patient_profiles_visible_to(user: User) -> QuerySet[PatientProfile]:
+    """Whose demographics (name, number, contact) a user may look up; no clinical data comes with it.
+
+    The patient themself; a doctor through the care relationship; a hospital's admin and staff the patients who
+    have (or had) an appointment at their hospital; a platform admin everyone."""
+    from hospitals.models import HospitalMembership
+
+    base = PatientProfile.objects.select_related("user")
+    if not user.is_authenticated or not user.is_active:
+        return base.none()
+    if user.is_platform_admin:
+        return base
+    if user.role in (User.Role.HOSPITAL_ADMIN, User.Role.STAFF):
+        hospitals = HospitalMembership.objects.filter(user=user, is_active=True).values("hospital_id")
+        return base.filter(pk__in=Appointment.objects.filter(hospital_id__in=hospitals).values("patient_id"))
+    return patients_visible_to(user)
+
+
 def clinical_record_visible_to(user: User, patient: PatientProfile) -> bool:
     return patients_visible_to(user).filter(pk=patient.pk).exists()
 

@@ -3,8 +3,10 @@ import secrets
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from accounts.models import User
+from hms.errors import DomainError
 from patients.files import InspectedFile
 from patients.models import AccessLogEntry, ClinicalDocument, MedicalBackground, PatientProfile
 
@@ -27,18 +29,64 @@ PATIENT_NUMBER_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 def new_patient_number() -> str:
     """A random patient number, e.g. "P-7KQ4-M2XD": 32**8 (10**12) possibilities, so knowing one number says
     nothing about any other and guessing one is hopeless (the desk lookup is rate-limited too)."""
-    chars = "".join(secrets.choice(PATIENT_NUMBER_ALPHABET) for _ in range(8))
+    chars = "".join(secrets.choice(PATIENT_NUMBER_ALPHABET) for _position in range(8))
     return f"P-{chars[:4]}-{chars[4:]}"
 
 
 def patient_profile_create(*, user: User, **profile) -> PatientProfile:
-    for _ in range(5):  # a collision is astronomically rare; the unique constraint decides
+    for _attempt in range(5):  # a collision is astronomically rare; the unique constraint decides
         try:
             with transaction.atomic():
                 return PatientProfile.objects.create(user=user, patient_number=new_patient_number(), **profile)
         except IntegrityError:
             continue
     raise IntegrityError("Could not allocate a patient number")
+
+
+class PatientError(DomainError):
+    """A rule refused the change; the message is shown as it is."""
+
+
+@transaction.atomic
+def patient_register_at_desk(
+    *, actor: User, email: str, full_name: str, phone: str = "", date_of_birth=None
+) -> PatientProfile:
+    """The front desk (web or API) registers a walk-in. Only staff and admins of an approved hospital may."""
+    from hospitals.selectors import desk_hospital_of
+
+    hospital = desk_hospital_of(actor)  # PermissionDenied unless the actor works at an approved hospital's desk
+    if User.objects.filter(email__iexact=User.objects.normalize_email(email)).exists():
+        raise PatientError(_("Someone is already registered with this e-mail; search for them instead."))
+    user = patient_register(
+        email=email,
+        password=None,
+        full_name=full_name.strip(),
+        phone=phone.strip(),
+        date_of_birth=date_of_birth,
+        registered_at=hospital,
+    )
+    return user.patient_profile
+
+
+PROFILE_FIELDS = ["date_of_birth", "sex", "blood_group", "address", "emergency_contact"]
+
+
+@transaction.atomic
+def patient_profile_update(*, actor: User, patient: PatientProfile, **fields) -> PatientProfile:
+    """Only the patient changes their own contact details and demographics."""
+    if actor.pk != patient.user_id:
+        raise PermissionDenied(_("Only the patient can change their details."))
+    user = patient.user
+    for name in ("full_name", "phone"):
+        if name in fields:
+            setattr(user, name, (fields[name] or "").strip())
+    user.save(update_fields=["full_name", "phone"])
+    for name in PROFILE_FIELDS:
+        if name in fields:
+            value = fields[name]
+            setattr(patient, name, value.strip() if isinstance(value, str) else value)
+    patient.save(update_fields=PROFILE_FIELDS)
+    return patient
 
 
 BACKGROUND_FIELDS = ["allergies", "chronic_conditions", "past_surgeries", "current_medications", "family_history"]

@@ -7,6 +7,7 @@ app_name = "patients"
 urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("history/", views.my_history, name="my_history"),
+    path("me/record.fhir.json", views.my_record_fhir, name="record_fhir"),
     path("background/", views.background, name="background"),
     path("who-viewed-my-record/", views.access_log, name="access_log"),
     path("mine/", views.my_patients, name="my_patients"),

@@ -40,6 +40,24 @@ def my_history(request):
     return redirect("patients:history", pk=request.user.patient_profile.pk)
 
 
+@role_required(User.Role.PATIENT)
+def my_record_fhir(request):
+    """The patient's whole record as one FHIR R4 Bundle (the same as the API's Patient/$everything)."""
+    import json
+
+    from django.http import HttpResponse
+
+    from api.fhir.views import everything_bundle
+
+    bundle = everything_bundle(request, request.user.patient_profile)
+    response = HttpResponse(json.dumps(bundle, indent=1), content_type="application/fhir+json")
+    response["Content-Disposition"] = (
+        f'attachment; filename="my-record-{request.user.patient_profile.patient_number}.json"'
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
 @login_required
 def history(request, pk: int):
     patient = get_object_or_404(patients_visible_to(request.user), pk=pk)

@@ -118,6 +118,12 @@ class Diagnosis(models.Model):
     is_primary = models.BooleanField(default=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    # "Deleting" a diagnosis marks it entered in error: the row and its text stay on the record, with why.
+    entered_in_error_at = models.DateTimeField(null=True, blank=True)
+    entered_in_error_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    entered_in_error_reason = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["-is_primary", "created_at", "id"]
@@ -125,6 +131,10 @@ class Diagnosis(models.Model):
 
     def __str__(self) -> str:
         return f"{self.icd10_code} {self.description}".strip()
+
+    @property
+    def is_entered_in_error(self) -> bool:
+        return self.entered_in_error_at is not None
 
 
 class Prescription(models.Model):

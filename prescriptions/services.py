@@ -3,6 +3,7 @@
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from appointments.models import Appointment
@@ -98,6 +99,24 @@ def diagnosis_add(
     return Diagnosis.objects.create(
         visit=visit, icd10_code=code, description=description.strip()[:300], is_primary=is_primary, created_by=actor
     )
+
+
+@transaction.atomic
+def diagnosis_mark_entered_in_error(*, actor: User, diagnosis: Diagnosis, reason: str) -> Diagnosis:
+    """A clinical record is never deleted: a wrong diagnosis is marked entered in error, with the reason, by the
+    doctor who wrote the visit note. The row and its text stay for the history."""
+    diagnosis = Diagnosis.objects.select_for_update().select_related("visit__doctor").get(pk=diagnosis.pk)
+    _require_note_author(actor, diagnosis.visit)
+    if diagnosis.entered_in_error_at is not None:
+        raise ClinicalError(_("This diagnosis is already marked as entered in error."))
+    reason = reason.strip()
+    if not reason:
+        raise ClinicalError(_("Say why this diagnosis was entered in error."))
+    diagnosis.entered_in_error_at = timezone.now()
+    diagnosis.entered_in_error_by = actor
+    diagnosis.entered_in_error_reason = reason[:300]
+    diagnosis.save(update_fields=["entered_in_error_at", "entered_in_error_by", "entered_in_error_reason"])
+    return diagnosis
 
 
 def prescription_draft_for(*, actor: User, visit: VisitNote) -> Prescription:
