@@ -28,9 +28,10 @@ from appointments.selectors import (
     slot_at,
     time_off_conflicts,
 )
-from appointments.slots import Slot, slot_length
+from appointments.slots import Slot, days_between, slot_length
 from doctors.models import DoctorProfile
 from hospitals.models import Affiliation, Hospital, HospitalMembership
+from hospitals.selectors import local_day, local_today
 from notifications.models import Notification
 from notifications.services import notify
 from patients.models import PatientProfile
@@ -349,8 +350,8 @@ def appointment_mark(*, actor: User, appointment: Appointment, action: str) -> A
     if action != "check_in" and appointment.start_at > timezone.now():
         raise AppointmentError("This appointment has not started yet.")
     if action == "check_in":
-        local_day = timezone.now().astimezone(appointment.hospital.tz).date()
-        if appointment.start_at.astimezone(appointment.hospital.tz).date() != local_day:
+        today = local_day(appointment.hospital)
+        if not today.start <= appointment.start_at < today.end:
             raise AppointmentError("Patients can be checked in only on the day of their appointment.")
     return appointment_transition(actor=actor, appointment=appointment, to_status=VISIT_ACTIONS[action])
 
@@ -406,7 +407,7 @@ def schedule_range_add(
         - datetime.datetime.combine(datetime.date.min, start_time)
     ) < slot_length():
         raise AppointmentError(f"A range must be at least {settings.SLOT_MINUTES} minutes long to hold a slot.")
-    today = timezone.now().astimezone(hospital.tz).date()
+    today = local_today(hospital)
     schedule = current_schedule(doctor, hospital, today)
     if schedule is None:
         schedule = WeeklySchedule.objects.create(doctor=doctor, hospital=hospital, valid_from=valid_from or today)
@@ -496,21 +497,24 @@ def time_off_add(
         raise AppointmentError("You are not linked to a hospital yet.")
     rows = []
     for place in hospitals:
-        tz = place.tz
-        start = datetime.datetime.combine(first_day, start_time or datetime.time.min, tzinfo=tz)
-        if end_time is None:
-            end = datetime.datetime.combine(last_day + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz)
+        if start_time is None:
+            # Whole days: from the first local midnight to the midnight after the last day, one stretch.
+            stretches = [(local_day(place, first_day).start, local_day(place, last_day).end)]
         else:
-            end = datetime.datetime.combine(last_day, end_time, tzinfo=tz)
-        rows.append(
+            # Part of each day: the same hours on every day of the range, not one block from the first day's
+            # start to the last day's end (the form says "from start time to end time each day").
+            stretches = [
+                (
+                    datetime.datetime.combine(day, start_time, tzinfo=place.tz).astimezone(datetime.UTC),
+                    datetime.datetime.combine(day, end_time, tzinfo=place.tz).astimezone(datetime.UTC),
+                )
+                for day in days_between(first_day, last_day)
+            ]
+        rows.extend(
             TimeOff.objects.create(
-                doctor=doctor,
-                hospital=place,
-                start_at=start.astimezone(datetime.UTC),
-                end_at=end.astimezone(datetime.UTC),
-                kind=kind,
-                note=note.strip()[:200],
+                doctor=doctor, hospital=place, start_at=start, end_at=end, kind=kind, note=note.strip()[:200]
             )
+            for start, end in stretches
         )
     return rows
 

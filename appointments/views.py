@@ -66,7 +66,7 @@ from doctors.models import DoctorProfile
 from doctors.selectors import active_affiliations_of
 from hms.inputs import parse_ids
 from hospitals.models import HospitalMembership
-from hospitals.selectors import desk_hospital_of, hospital_of
+from hospitals.selectors import desk_hospital_of, hospital_of, local_day, local_today
 from patients.services import patient_register
 
 Role = User.Role
@@ -102,10 +102,10 @@ def _picker(request, doctor: DoctorProfile, places, data=None, default_place: st
             hospital, mode = candidate, candidate_mode
     context = {"doctor": doctor, "places": places, "place": place, "hospital": hospital, "mode": mode}
     if hospital is None:
-        context["search_form"] = SlotSearchForm(places=places, initial={"date": timezone.now().date()})
+        context["search_form"] = SlotSearchForm(places=places, initial={"date": local_today(None)})
         return context
     tz = hospital.tz
-    today = timezone.now().astimezone(tz).date()
+    today = local_today(hospital)
     chosen = _date_param(request) or today
     strip_start = max(today, chosen - datetime.timedelta(days=chosen.weekday()))
     slots = available_slots(
@@ -323,8 +323,7 @@ def _monday(day: datetime.date) -> datetime.date:
 
 def _doctor_today(profile: DoctorProfile) -> datetime.date:
     affiliation = active_affiliations_of(profile).first()
-    tz = affiliation.hospital.tz if affiliation else datetime.UTC
-    return timezone.now().astimezone(tz).date()
+    return local_today(affiliation.hospital if affiliation else None)
 
 
 @role_required(Role.DOCTOR)
@@ -350,10 +349,12 @@ def doctor_day(request):
 @role_required(Role.DOCTOR)
 def doctor_week(request):
     profile = request.user.doctor_profile
-    week_start = _monday(_date_param(request) or _doctor_today(profile))
+    today = _doctor_today(profile)
+    week_start = _monday(_date_param(request) or today)
     hospital_ids = [a.hospital_id for a in active_affiliations_of(profile)]
     context = {
         "doctor": profile, "days": week_schedule(profile, hospital_ids, week_start), "week_start": week_start,
+        "today": today,
         "previous": week_start - datetime.timedelta(days=7), "next": week_start + datetime.timedelta(days=7),
         "week_url": reverse("appointments:doctor_week"),
     }  # fmt: skip
@@ -450,10 +451,12 @@ def time_off(request):
         except AppointmentError as error:
             form.add_error(None, str(error))
         else:
-            conflicts = sum(time_off_conflicts(row).count() for row in rows)
+            counts = [(row, time_off_conflicts(row).count()) for row in rows]
+            conflicts = sum(count for _, count in counts)
             if conflicts:
+                first = next(row for row, count in counts if count)
                 messages.warning(request, f"{conflicts} booked appointment(s) fall in this time off. Keep or cancel?")
-                return redirect("appointments:time_off_detail", pk=rows[0].pk)
+                return redirect("appointments:time_off_detail", pk=first.pk)
             messages.success(request, "Time off saved. Those slots are no longer offered.")
             return redirect("appointments:time_off")
     upcoming = (
@@ -476,11 +479,7 @@ def time_off_detail(request, pk: int):
         )
         messages.success(request, f"{len(cancelled)} appointment(s) cancelled; the patients have been notified.")
         return redirect("appointments:time_off_detail", pk=item.pk)
-    tz = item.hospital.tz if item.hospital else datetime.UTC
-    context = {
-        "item": item, "conflicts": time_off_conflicts(item), "local_start": item.start_at.astimezone(tz),
-        "local_end": item.end_at.astimezone(tz), "time_zone": str(tz),
-    }  # fmt: skip
+    context = {"item": item, "conflicts": time_off_conflicts(item)}
     return render(request, "appointments/time_off_detail.html", context)
 
 
@@ -507,10 +506,10 @@ def hospital_week(request):
     chosen = next((d for d in doctors if str(d.pk) == request.GET.get("doctor")), doctors[0] if doctors else None)
     if request.GET.get("doctor") and (chosen is None or str(chosen.pk) != request.GET["doctor"]):
         raise Http404("No such doctor at this hospital.")
-    today = timezone.now().astimezone(hospital.tz).date()
+    today = local_today(hospital)
     week_start = _monday(_date_param(request) or today)
     context = {
-        "hospital": hospital, "doctors": doctors, "doctor": chosen, "week_start": week_start,
+        "hospital": hospital, "doctors": doctors, "doctor": chosen, "week_start": week_start, "today": today,
         "previous": week_start - datetime.timedelta(days=7), "next": week_start + datetime.timedelta(days=7),
         "days": week_schedule(chosen, [hospital.pk], week_start) if chosen else [],
     }  # fmt: skip
@@ -561,12 +560,10 @@ def hospital_patients(request):
 @role_required(*DESK_ROLES)
 def desk(request):
     hospital = desk_hospital_of(request.user)
-    day = _date_param(request) or timezone.now().astimezone(hospital.tz).date()
-    start = datetime.datetime.combine(day, datetime.time.min, tzinfo=hospital.tz)
+    chosen_day = local_day(hospital, _date_param(request))
+    day = chosen_day.date
     appointments = (
-        Appointment.objects.filter(
-            hospital=hospital, start_at__gte=start, start_at__lt=start + datetime.timedelta(days=1)
-        )
+        Appointment.objects.filter(hospital=hospital, start_at__gte=chosen_day.start, start_at__lt=chosen_day.end)
         .select_related("patient__user", "doctor__user", "hospital")
         .order_by("start_at")
     )
