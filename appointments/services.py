@@ -138,12 +138,12 @@ def _as_utc(value: datetime.datetime) -> datetime.datetime:
     return value.astimezone(datetime.UTC)
 
 
-def _slot_taken(*, doctor, hospital, mode, start_at) -> SlotTakenError:
-    alternatives = nearest_free_slots(doctor=doctor, hospital=hospital, mode=mode, around=start_at)
+def _slot_taken(*, doctor, hospital, mode, start_at, actor=None) -> SlotTakenError:
+    alternatives = nearest_free_slots(doctor=doctor, hospital=hospital, mode=mode, around=start_at, actor=actor)
     return SlotTakenError("That slot was just taken — here are the nearest free ones.", alternatives)
 
 
-def _check_bookable(*, patient, doctor, hospital, mode, start_at, ignore_pk=None) -> Slot:
+def _check_bookable(*, patient, doctor, hospital, mode, start_at, ignore_pk=None, actor=None) -> Slot:
     """Every rule a new slot must satisfy; raises AppointmentError with the reason."""
     if mode not in Appointment.Mode.values:
         raise AppointmentError("Choose in-person or video consultation.")
@@ -151,7 +151,7 @@ def _check_bookable(*, patient, doctor, hospital, mode, start_at, ignore_pk=None
         raise AppointmentError(f"{hospital.name} is not accepting bookings.")
     if not Affiliation.objects.filter(doctor=doctor, hospital=hospital, is_active=True).exists():
         raise AppointmentError(f"{doctor.display_name} no longer works at {hospital.name}.")
-    earliest, latest = bookable_window()
+    earliest, latest = bookable_window(actor=actor)
     if start_at < earliest:
         if start_at < timezone.now():
             raise AppointmentError("That time has already passed. Choose a future slot.")
@@ -160,14 +160,14 @@ def _check_bookable(*, patient, doctor, hospital, mode, start_at, ignore_pk=None
         )
     if start_at > latest:
         raise AppointmentError(f"Appointments can be booked at most {settings.BOOKING_HORIZON_DAYS} days ahead.")
-    slot = slot_at(doctor=doctor, hospital=hospital, mode=mode, start_at=start_at, include_taken=True)
+    slot = slot_at(doctor=doctor, hospital=hospital, mode=mode, start_at=start_at, include_taken=True, actor=actor)
     if slot is None:
         raise AppointmentError(
             f"{doctor.display_name} does not see patients at that time ({mode.replace('_', '-')}) at {hospital.name}."
         )
     doctor_busy = overlapping(active_appointments().filter(doctor=doctor), slot.start_at, slot.end_at)
     if doctor_busy.exclude(pk=ignore_pk).exists():
-        raise _slot_taken(doctor=doctor, hospital=hospital, mode=mode, start_at=start_at)
+        raise _slot_taken(doctor=doctor, hospital=hospital, mode=mode, start_at=start_at, actor=actor)
     _check_patient_free(patient=patient, start_at=slot.start_at, end_at=slot.end_at, ignore_pk=ignore_pk)
     return slot
 
@@ -185,13 +185,15 @@ def _check_patient_free(*, patient, start_at, end_at, ignore_pk=None) -> None:
         )
 
 
-def _integrity_to_domain(*, patient, doctor, hospital, mode, start_at, end_at, ignore_pk=None) -> AppointmentError:
+def _integrity_to_domain(
+    *, patient, doctor, hospital, mode, start_at, end_at, ignore_pk=None, actor=None
+) -> AppointmentError:
     """A constraint refused the row: say which one, in words (the competing row is committed and visible now)."""
     try:
         _check_patient_free(patient=patient, start_at=start_at, end_at=end_at, ignore_pk=ignore_pk)
     except AppointmentError as error:
         return error
-    return _slot_taken(doctor=doctor, hospital=hospital, mode=mode, start_at=start_at)
+    return _slot_taken(doctor=doctor, hospital=hospital, mode=mode, start_at=start_at, actor=actor)
 
 
 def _notify_other_party(
@@ -227,7 +229,7 @@ def appointment_book(
     if not can_book_for(actor, patient, hospital):
         raise PermissionDenied("You cannot book appointments for this patient at this hospital.")
     start_at = _as_utc(start_at)
-    slot = _check_bookable(patient=patient, doctor=doctor, hospital=hospital, mode=mode, start_at=start_at)
+    slot = _check_bookable(patient=patient, doctor=doctor, hospital=hospital, mode=mode, start_at=start_at, actor=actor)
     try:
         with transaction.atomic():
             appointment = Appointment.objects.create(
@@ -237,8 +239,9 @@ def appointment_book(
     except IntegrityError:
         logger.info("Booking race lost: doctor %s at %s", doctor.pk, slot.start_at)
         raise _integrity_to_domain(
-            patient=patient, doctor=doctor, hospital=hospital, mode=mode, start_at=slot.start_at, end_at=slot.end_at
-        ) from None
+            patient=patient, doctor=doctor, hospital=hospital, mode=mode, start_at=slot.start_at, end_at=slot.end_at,
+            actor=actor,
+        ) from None  # fmt: skip
     record_event(appointment=appointment, from_status="", actor=actor, note="Booked")
     _notify_other_party(
         actor=actor, appointment=appointment, kind=Notification.Kind.APPOINTMENT_BOOKED,
@@ -279,7 +282,7 @@ def appointment_reschedule(
         raise AppointmentError("Choose a different time to move the appointment to.")
     slot = _check_bookable(
         patient=locked.patient, doctor=locked.doctor, hospital=locked.hospital, mode=mode, start_at=start_at,
-        ignore_pk=locked.pk,
+        ignore_pk=locked.pk, actor=actor,
     )  # fmt: skip
     old_time = describe_time(appointment)
     locked.start_at, locked.end_at, locked.mode = slot.start_at, slot.end_at, mode
@@ -289,7 +292,7 @@ def appointment_reschedule(
     except IntegrityError:
         raise _integrity_to_domain(
             patient=locked.patient, doctor=locked.doctor, hospital=locked.hospital, mode=mode,
-            start_at=slot.start_at, end_at=slot.end_at, ignore_pk=locked.pk,
+            start_at=slot.start_at, end_at=slot.end_at, ignore_pk=locked.pk, actor=actor,
         ) from None  # fmt: skip
     record_event(appointment=locked, from_status=Status.BOOKED, actor=actor, note=f"Rescheduled from {old_time}")
     _notify_other_party(
@@ -320,34 +323,62 @@ def appointment_cancel(*, actor: User, appointment: Appointment, reason: str = "
     return cancelled
 
 
-VISIT_ACTIONS = {"check_in": Status.CHECKED_IN, "complete": Status.COMPLETED, "no_show": Status.NO_SHOW}
+VISIT_ACTIONS = {
+    "check_in": Status.CHECKED_IN,
+    "see_now": Status.IN_PROGRESS,
+    "complete": Status.COMPLETED,
+    "no_show": Status.NO_SHOW,
+}
+DOCTOR_ONLY_ACTIONS = {"see_now", "complete"}
+
+
+def visit_has_started(appointment: Appointment, now: datetime.datetime | None = None) -> bool:
+    """The one rule for "has this visit started?": its time has come, or the doctor is already seeing the patient
+    ("See now" for a checked-in walk-in). Completing and no-show wait for it, wherever the button is."""
+    return appointment.status == Status.IN_PROGRESS or appointment.start_at <= (now or timezone.now())
+
+
+def _is_treating_doctor(user: User, appointment: Appointment) -> bool:
+    return user.is_platform_admin or appointment.doctor.user_id == user.pk
 
 
 def visit_actions(user: User, appointment: Appointment, now: datetime.datetime) -> list[tuple[str, str]]:
     """The visit buttons this user gets for this appointment right now: (action, label)."""
     if not can_manage(user, appointment) or appointment.status not in (
-        Appointment.Status.BOOKED,
-        Appointment.Status.CHECKED_IN,
+        Status.BOOKED,
+        Status.CHECKED_IN,
+        Status.IN_PROGRESS,
     ):
         return []
     actions = []
-    if appointment.status == Appointment.Status.BOOKED:
+    doctor = _is_treating_doctor(user, appointment)
+    if appointment.status == Status.BOOKED:
         actions.append(("check_in", "Check in"))
-    if appointment.start_at <= now:
-        if appointment.doctor.user_id == user.pk or user.is_platform_admin:
+    if appointment.status == Status.CHECKED_IN and doctor and not visit_has_started(appointment, now):
+        actions.append(("see_now", "See now"))
+    if visit_has_started(appointment, now):
+        if doctor:
             actions.append(("complete", "Mark completed"))
-        actions.append(("no_show", "Mark no-show"))
+        if appointment.status != Status.IN_PROGRESS:
+            actions.append(("no_show", "Mark no-show"))
     return actions
 
 
 @transaction.atomic
 def appointment_mark(*, actor: User, appointment: Appointment, action: str) -> Appointment:
-    """Check-in, completed or no-show, by the doctor or the hospital's desk (completed: the doctor only)."""
+    """Check-in, see now, completed or no-show, by the doctor or the hospital's desk (see now and completed: the
+    doctor only). Every "complete" button (visit list, appointment page, call page) comes through here."""
     if action not in VISIT_ACTIONS or not can_manage(actor, appointment):
         raise PermissionDenied("You cannot change this appointment.")
-    if action == "complete" and not (actor.is_platform_admin or appointment.doctor.user_id == actor.pk):
+    if action in DOCTOR_ONLY_ACTIONS and not _is_treating_doctor(actor, appointment):
         raise PermissionDenied("Only the doctor completes a visit.")
-    if action != "check_in" and appointment.start_at > timezone.now():
+    if action == "see_now":
+        if appointment.status != Status.CHECKED_IN:
+            raise AppointmentError("Check the patient in before seeing them.")
+        today = local_day(appointment.hospital)
+        if not today.start <= appointment.start_at < today.end:
+            raise AppointmentError("A patient can be seen early only on the day of their appointment.")
+    elif action != "check_in" and not visit_has_started(appointment):
         raise AppointmentError("This appointment has not started yet.")
     if action == "check_in":
         today = local_day(appointment.hospital)

@@ -42,6 +42,7 @@ from appointments.selectors import (
     slots_by_day,
     time_off_conflicts,
     week_schedule,
+    without_patient_clashes,
 )
 from appointments.services import (
     VISIT_ACTIONS,
@@ -89,9 +90,30 @@ def _date_param(request, name: str = "date") -> datetime.date | None:
 # --- slot picker (booking, rescheduling, front desk) -------------------------------------------
 
 
-def _picker(request, doctor: DoctorProfile, places, data=None, default_place: str | None = None) -> dict:
+def _posted_day(request, tz) -> datetime.date | None:
+    """The local day of the slot the person chose (a refused booking shows that day again, not today)."""
+    try:
+        moment = datetime.datetime.fromisoformat(request.POST.get("start_at", ""))
+        if moment.tzinfo is None:
+            return None
+        day = moment.astimezone(tz).date()
+    except (ValueError, OverflowError):
+        return None
+    return day if EARLIEST_DATE <= day <= LATEST_DATE else None
+
+
+def _picker(
+    request,
+    doctor: DoctorProfile,
+    places,
+    data=None,
+    default_place: str | None = None,
+    patient=None,
+    ignore_pk: int | None = None,
+) -> dict:
     """Context for the slot picker: where/date form, a two-week strip of days with free slots, and the slots
-    of the chosen day in the hospital's local time."""
+    of the chosen day in the hospital's local time. With `patient`, slots that clash with that patient's own other
+    bookings are left out (they would only be refused)."""
     values = [place_value(h.pk, mode) for h, mode in places]
     place = request.GET.get("place") or default_place
     if place not in values:
@@ -106,14 +128,17 @@ def _picker(request, doctor: DoctorProfile, places, data=None, default_place: st
         return context
     tz = hospital.tz
     today = local_today(hospital)
-    chosen = _date_param(request) or today
+    asked = _date_param(request) or _posted_day(request, tz)
+    chosen = asked or today
     strip_start = max(today, chosen - datetime.timedelta(days=chosen.weekday()))
     slots = available_slots(
         doctor=doctor, hospital=hospital, mode=mode, start_date=strip_start,
-        end_date=strip_start + datetime.timedelta(days=STRIP_DAYS - 1),
+        end_date=strip_start + datetime.timedelta(days=STRIP_DAYS - 1), actor=request.user,
     )  # fmt: skip
+    if patient is not None:
+        slots = without_patient_clashes(slots, patient, ignore_pk=ignore_pk)
     by_day = slots_by_day(slots, tz)
-    if not _date_param(request) and by_day and chosen not in by_day:
+    if not asked and by_day and chosen not in by_day:
         chosen = min(by_day)  # first visit: jump to the first day with free slots
     context.update(
         search_form=SlotSearchForm(places=places, initial={"place": place, "date": chosen}),
@@ -159,7 +184,9 @@ def book(request, doctor_id: int):
             form.add_error(None, str(error))
         else:
             return redirect("appointments:confirmed", pk=appointment.pk)
-    context = _picker(request, doctor, places, default_place=request.POST.get("place"))
+    context = _picker(
+        request, doctor, places, default_place=request.POST.get("place"), patient=request.user.patient_profile
+    )
     context.update(form=form, alternatives=alternatives, action=reverse("appointments:book", args=[doctor.pk]))
     return render(request, "appointments/book.html", context, status=400 if form.errors else 200)
 
@@ -221,10 +248,17 @@ def calendar_file(request, pk: int):
 def appointment_list(request):
     now = timezone.now()
     visible = appointments_visible_to(request.user)
-    upcoming = visible.filter(end_at__gte=now, status__in=Appointment.ACTIVE_STATUSES).order_by("start_at")
+    upcoming = visible.filter(end_at__gte=now, status__in=Appointment.OPEN_STATUSES).order_by("start_at")
     past = visible.exclude(pk__in=upcoming.values("pk")).order_by("-start_at")
     page = Paginator(past, 20).get_page(request.GET.get("page"))
-    return render(request, "appointments/list.html", {"upcoming": upcoming[:50], "past": page})
+    upcoming = list(upcoming[:50])
+    for appointment in upcoming:
+        # The patient's own row offers Reschedule / Cancel (the same conditions as the appointment page).
+        appointment.patient_may_change = (
+            request.user.role == Role.PATIENT and appointment.status == Appointment.Status.BOOKED
+            and appointment.start_at > now
+        )  # fmt: skip
+    return render(request, "appointments/list.html", {"upcoming": upcoming, "past": page})
 
 
 @login_required
@@ -251,7 +285,10 @@ def reschedule(request, pk: int):
             messages.success(request, "Your appointment has been moved.")
             return redirect("appointments:detail", pk=appointment.pk)
     default = request.POST.get("place") or place_value(appointment.hospital_id, appointment.mode)
-    context = _picker(request, appointment.doctor, places, default_place=default)
+    context = _picker(
+        request, appointment.doctor, places, default_place=default, patient=appointment.patient,
+        ignore_pk=appointment.pk,
+    )  # fmt: skip
     context.update(
         form=form, alternatives=alternatives, appointment=appointment,
         action=reverse("appointments:reschedule", args=[appointment.pk]),
@@ -628,7 +665,9 @@ def desk_book(request):
         else:
             messages.success(request, f"Booked for {patient.user.full_name}.")
             return redirect("appointments:detail", pk=appointment.pk)
-    context = _picker(request, doctor, places, default_place=request.POST.get("place")) if doctor else {}
+    context = (
+        _picker(request, doctor, places, default_place=request.POST.get("place"), patient=patient) if doctor else {}
+    )
     context.update(
         hospital=hospital, patient=patient, patient_token=token, doctors=doctors, doctor=doctor, form=form,
         alternatives=alternatives, keep_params=[("patient", token), ("doctor", doctor.pk if doctor else "")],

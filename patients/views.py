@@ -28,7 +28,7 @@ from patients.services import clinical_document_add, log_clinical_read, medical_
 def dashboard(request):
     profile = request.user.patient_profile
     upcoming = (
-        Appointment.objects.filter(upcoming_or_callable(), patient=profile, status__in=Appointment.ACTIVE_STATUSES)
+        Appointment.objects.filter(upcoming_or_callable(), patient=profile, status__in=Appointment.OPEN_STATUSES)
         .select_related("doctor__user", "hospital")
         .order_by("start_at")[:10]
     )
