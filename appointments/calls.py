@@ -124,6 +124,27 @@ def call_leave(*, actor: User, attendance_id: int) -> None:
     CallAttendance.objects.filter(pk=attendance_id, user=actor, left_at__isnull=True).update(left_at=timezone.now())
 
 
+CALL_END_REASONS = {
+    Status.COMPLETED: "The doctor marked the appointment completed; the call is over.",
+    Status.CANCELLED: "The appointment was cancelled; the call is closed.",
+    Status.NO_SHOW: "The appointment was marked as a no-show; the call is closed.",
+}
+
+
+def call_end_broadcast(appointment_id: int, status: str) -> None:
+    """Tell every socket in the call that it is over (after the status change is committed)."""
+    from asgiref.sync import async_to_sync
+    from channels.layers import get_channel_layer
+
+    from appointments.consumers import group_name
+
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    reason = str(CALL_END_REASONS.get(status, "The call is closed."))
+    async_to_sync(layer.group_send)(group_name(appointment_id), {"type": "call.ended", "reason": reason})
+
+
 def call_attendance(appointment: Appointment) -> QuerySet[CallAttendance]:
     return CallAttendance.objects.filter(appointment=appointment).select_related("user")
 

@@ -2,6 +2,7 @@
 
 import datetime
 import logging
+from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -81,6 +82,15 @@ def appointment_transition(*, actor: User, appointment: Appointment, to_status: 
         update_fields += ["cancelled_by", "cancellation_reason"]
     locked.save(update_fields=update_fields)
     record_event(appointment=locked, from_status=from_status, actor=actor, note=note)
+    if (
+        locked.mode == Appointment.Mode.VIDEO
+        and from_status in Appointment.OPEN_STATUSES
+        and to_status not in Appointment.OPEN_STATUSES
+    ):
+        # Whoever is still in the video call is told it is over (not left "reconnecting").
+        from appointments.calls import call_end_broadcast
+
+        transaction.on_commit(partial(call_end_broadcast, locked.pk, to_status))
     return locked
 
 
