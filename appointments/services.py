@@ -253,6 +253,15 @@ def appointment_book(
             actor=actor,
         ) from None  # fmt: skip
     record_event(appointment=appointment, from_status="", actor=actor, note="Booked")
+    if actor.pk == patient.user_id:
+        # The patient booked it themselves: a confirmation (e-mail by default) with the time in the hospital's zone.
+        notify(
+            recipient=patient.user, kind=Notification.Kind.APPOINTMENT_CONFIRMED,
+            title=f"Appointment confirmed: {describe_time(appointment)}",
+            body=f"With {doctor.display_name} at {hospital.name}, {hospital.address}, {hospital.city}"
+            f" ({appointment.get_mode_display().lower()}).",
+            url=reverse("appointments:detail", args=[appointment.pk]),
+        )  # fmt: skip
     _notify_other_party(
         actor=actor, appointment=appointment, kind=Notification.Kind.APPOINTMENT_BOOKED,
         patient_kind=Notification.Kind.APPOINTMENT_CONFIRMED,  # booked for them by the front desk

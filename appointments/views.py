@@ -68,7 +68,7 @@ from doctors.selectors import active_affiliations_of
 from hms.inputs import parse_ids
 from hospitals.models import HospitalMembership
 from hospitals.selectors import desk_hospital_of, hospital_of, local_day, local_today
-from patients.services import patient_register
+from patients.services import patient_register_walk_in
 
 Role = User.Role
 STRIP_DAYS = 14
@@ -685,9 +685,9 @@ def desk_register(request):
         if User.objects.filter(email__iexact=data["email"]).exists():
             form.add_error("email", "Someone is already registered with this e-mail; search for them instead.")
         else:
-            user = patient_register(
-                email=data["email"], password=None, full_name=data["full_name"], phone=data["phone"],
-                date_of_birth=data["date_of_birth"],
+            user = patient_register_walk_in(
+                actor=request.user, hospital=hospital, email=data["email"], full_name=data["full_name"],
+                phone=data["phone"], date_of_birth=data["date_of_birth"], base_url=request.build_absolute_uri("/"),
             )  # fmt: skip
             messages.success(request, f"{user.full_name} is registered as {user.patient_profile.patient_number}.")
             return redirect(_desk_book_url(desk_patient_token(hospital, user.patient_profile)))

@@ -19,6 +19,35 @@ def patient_register(*, email: str, password: str | None, full_name: str, phone:
     return user
 
 
+def patient_register_walk_in(
+    *, actor: User, hospital, email: str, full_name: str, phone: str = "", base_url: str, **profile
+) -> User:
+    """The front desk registers a walk-in: an account with no password yet, and (after commit) an e-mail
+    inviting the patient to choose one, like a new staff member's."""
+    with transaction.atomic():
+        user = patient_register(email=email, password=None, full_name=full_name, phone=phone, **profile)
+        transaction.on_commit(lambda: _send_walk_in_invitation(user.pk, hospital.pk, base_url))
+    return user
+
+
+def _send_walk_in_invitation(user_id: int, hospital_id: int, base_url: str) -> None:
+    from django.core.mail import send_mail
+    from django.template.loader import render_to_string
+
+    from hospitals.models import Hospital
+    from hospitals.services import set_password_url
+
+    user = User.objects.get(pk=user_id)
+    hospital = Hospital.objects.get(pk=hospital_id)
+    context = {"user": user, "hospital": hospital, "url": base_url.rstrip("/") + set_password_url(user)}
+    send_mail(
+        subject=f"Your patient account at {hospital.name}",
+        message=render_to_string("patients/email/walk_in_invitation.txt", context),
+        from_email=None,
+        recipient_list=[user.email],
+    )
+
+
 def patient_profile_create(*, user: User, **profile) -> PatientProfile:
     # The number is derived from the primary key after insert, so concurrent signups never collide.
     profile_row = PatientProfile.objects.create(user=user, patient_number=f"TMP-{user.pk}", **profile)

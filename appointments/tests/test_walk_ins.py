@@ -14,6 +14,7 @@ from appointments.tests.conftest import desk_link
 from appointments.tests.factories import AppointmentFactory
 from doctors.tests.factories import DoctorFactory
 from hospitals.tests.factories import AffiliationFactory
+from notifications.models import Notification
 
 Status = Appointment.Status
 
@@ -164,3 +165,25 @@ def test_join_video_call_only_for_the_two_participants(client_for, working_docto
                        end_at=start + datetime.timedelta(minutes=30), mode="video")  # fmt: skip
     assert "Join video call" in client_for(patient.user).get(reverse("appointments:list")).content.decode()
     assert "Join video call" not in client_for(hospital_admin).get(reverse("appointments:list")).content.decode()
+
+
+# --- defect 4: the patient's own booking is confirmed ------------------------------------------------------
+
+
+def test_patient_who_books_gets_a_confirmation_email(patient, working_doctor, hospital, at, mailoutbox,
+                                                     django_capture_on_commit_callbacks):  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        appointment_book(actor=patient.user, patient=patient, doctor=working_doctor, hospital=hospital,
+                         start_at=at("10:00"), mode="in_person")  # fmt: skip
+    assert [
+        t
+        for t in list(
+            Notification.objects.filter(recipient=patient.user, kind="appointment_confirmed").values_list(
+                "title", flat=True
+            )
+        )
+        if t.startswith("Appointment confirmed")
+    ]
+    to_patient = [m for m in mailoutbox if m.to == [patient.user.email]]
+    assert len(to_patient) == 1 and "Appointment confirmed" in to_patient[0].subject
+    assert "Asia/Kolkata" in to_patient[0].subject + to_patient[0].body
