@@ -5,7 +5,13 @@ from django.db import transaction
 
 from accounts.models import User
 from patients.files import InspectedFile
-from patients.models import AccessLogEntry, ClinicalDocument, MedicalBackground, PatientProfile
+from patients.models import (
+    AccessLogEntry,
+    ClinicalDocument,
+    MedicalBackground,
+    PatientProfile,
+    PatientRecordChange,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -146,3 +152,74 @@ def log_clinical_read(request, *, patient: PatientProfile, kind: str, object_id=
         actor=request.user, patient=patient, kind=kind, object_id=object_id, hospital_id=hospital_id,
         ip_address=request.META.get("REMOTE_ADDR"),
     )  # fmt: skip
+
+
+# --- the patient's profile and the clinical facts a doctor records (issue 10, defect 7) ----------------------
+
+PROFILE_FIELDS = ("date_of_birth", "sex", "blood_group", "address", "emergency_contact")
+
+
+def _record_changes(*, patient: PatientProfile, actor: User, changes: dict, appointment=None) -> None:
+    PatientRecordChange.objects.bulk_create(
+        PatientRecordChange(
+            patient=patient, field=field, old_value="" if old is None else str(old),
+            new_value="" if new is None else str(new), changed_by=actor, appointment=appointment,
+        )
+        for field, (old, new) in changes.items()
+    )  # fmt: skip
+
+
+@transaction.atomic
+def patient_profile_update(*, actor: User, patient: PatientProfile, phone: str, **fields) -> PatientProfile:
+    """The patient edits their own details (phone, date of birth, sex, blood group, address, emergency contact);
+    each change is kept in the record's history."""
+    if actor.pk != patient.user_id:
+        raise PermissionDenied("Only the patient edits their own profile here.")
+    patient = PatientProfile.objects.select_for_update().select_related("user").get(pk=patient.pk)
+    changes = {}
+    for name in PROFILE_FIELDS:
+        if name in fields:
+            value = fields[name].strip() if isinstance(fields[name], str) else fields[name]
+            if getattr(patient, name) != value:
+                changes[name] = (getattr(patient, name), value)
+                setattr(patient, name, value)
+    phone = phone.strip()
+    if patient.user.phone != phone:
+        changes["phone"] = (patient.user.phone, phone)
+        patient.user.phone = phone
+        patient.user.save(update_fields=["phone"])
+    patient.save()
+    _record_changes(patient=patient, actor=actor, changes=changes)
+    return patient
+
+
+@transaction.atomic
+def patient_clinical_facts_record(
+    *, actor: User, appointment, blood_group: str, allergies: str
+) -> dict[str, tuple[str, str]]:
+    """The treating doctor records blood group and allergies during a visit (checked in, in progress or
+    completed). Only what changed is written; every change is kept with the doctor and the visit."""
+    from appointments.models import Appointment
+
+    if appointment.doctor.user_id != actor.pk:
+        raise PermissionDenied("Only the doctor of this visit records the patient's allergies and blood group.")
+    open_statuses = (Appointment.Status.CHECKED_IN, Appointment.Status.IN_PROGRESS, Appointment.Status.COMPLETED)
+    if appointment.status not in open_statuses:
+        raise PermissionDenied("Allergies and blood group are recorded once the patient is checked in.")
+    if blood_group not in PatientProfile.BloodGroup.values:
+        raise PermissionDenied("Choose a blood group from the list.")
+    patient = PatientProfile.objects.select_for_update().get(pk=appointment.patient_id)
+    background, _ = MedicalBackground.objects.get_or_create(patient=patient)
+    allergies = allergies.strip()
+    changes = {}
+    if patient.blood_group != blood_group:
+        changes["blood_group"] = (patient.blood_group, blood_group)
+        patient.blood_group = blood_group
+        patient.save(update_fields=["blood_group"])
+    if background.allergies != allergies:
+        changes["allergies"] = (background.allergies, allergies)
+        background.allergies = allergies
+        background.updated_by = actor
+        background.save()
+    _record_changes(patient=patient, actor=actor, changes=changes, appointment=appointment)
+    return changes

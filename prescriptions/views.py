@@ -6,7 +6,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from accounts.roles import role_required
-from patients.models import AccessLogEntry
+from patients.models import AccessLogEntry, PatientProfile
 from patients.selectors import medical_background_of
 from patients.services import log_clinical_read
 from prescriptions.catalogue import search_icd10, search_medicines
@@ -54,6 +54,7 @@ def _visit_context(request, appointment, **forms) -> dict:
         "item_form": forms.get("item_form") or PrescriptionItemForm(initial={"route": "Oral"}),
         "issue_form": forms.get("issue_form") or IssueForm(),
         "hospital_tz": appointment.hospital.tz,
+        "blood_groups": PatientProfile.BloodGroup.choices,
     }
     if note is not None:
         context["diagnoses"] = note.diagnoses.all()
