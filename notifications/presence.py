@@ -58,6 +58,13 @@ def _set_online_member(doctor_id: int, online: bool) -> None:
         cache.set(ONLINE_SET_KEY, members, timeout=None)
 
 
+# The online set (which doctors the sweep watches) is changed only while the doctor's own lock is held.
+# It used to be changed after that lock was released: on a reload, the old tab's "leave" (pagehide close)
+# and the new tab's "touch" raced, and the leave's "remove from the set" could land after the touch's "add".
+# The doctor was then online but outside the set, so when their last tab later died without a goodbye
+# (crash, lost network) the sweep never looked at them and the "offline" push was never sent.
+
+
 def presence_touch(*, doctor_id: int, connection: str) -> bool:
     """A tab connected or sent a heartbeat. Returns True if the doctor just came online."""
     now = time.time()
@@ -66,7 +73,7 @@ def presence_touch(*, doctor_id: int, connection: str) -> bool:
         was_online = bool(connections)
         connections[connection] = now
         _store(doctor_id, connections)
-    if not was_online:
+        # Every touch (heartbeats too) re-asserts membership, so a set damaged before this fix heals.
         _set_online_member(doctor_id, True)
     return not was_online
 
@@ -79,10 +86,9 @@ def presence_leave(*, doctor_id: int, connection: str) -> bool:
         was_online = bool(connections)
         connections.pop(connection, None)
         _store(doctor_id, connections)
-    if was_online and not connections:
-        _set_online_member(doctor_id, False)
-        return True
-    return False
+        if not connections:
+            _set_online_member(doctor_id, False)
+    return was_online and not connections
 
 
 def is_online(doctor_id: int) -> bool:
@@ -101,8 +107,11 @@ def presence_sweep(*, every_seconds: int = 10) -> list[int]:
     them so the caller pushes the change. Runs at most once per `every_seconds` across all processes."""
     if not cache.add("presence:sweep", 1, timeout=every_seconds):
         return []
-    members = set(cache.get(ONLINE_SET_KEY) or ())
-    gone = [doctor_id for doctor_id in members if not is_online(doctor_id)]
-    for doctor_id in gone:
-        _set_online_member(doctor_id, False)
+    gone = []
+    for doctor_id in set(cache.get(ONLINE_SET_KEY) or ()):
+        # Decide and remove under the doctor's lock: a tab that touches in between keeps the doctor in the set.
+        with _locked(str(doctor_id)):
+            if not is_online(doctor_id):
+                _set_online_member(doctor_id, False)
+                gone.append(doctor_id)
     return gone

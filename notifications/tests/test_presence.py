@@ -50,3 +50,39 @@ def test_badge_template_tag(db, doctor, online):
 def test_doctor_dashboard_shows_the_doctors_own_badge(client_for, doctor):
     html = client_for(doctor.user).get(reverse("doctors:dashboard")).content.decode()
     assert f'data-presence-doctor="{doctor.pk}"' in html
+
+
+def test_a_reload_racing_the_old_tabs_close_does_not_lose_the_later_offline(db, settings, doctor, monkeypatch):
+    """Issue 10, defect 9 (one loaded run in six lost the "offline" push). On a reload the old tab's close and
+    the new tab's connect race. The old tab's "remove from the online set" used to land after the new tab's
+    "add", so the doctor was online but unwatched, and when the new tab later died silently the sweep never
+    reported them offline. Here the interleaving is forced: the leave is paused just before it updates the set."""
+    import threading
+
+    from notifications import presence
+
+    settings.PRESENCE_TTL_SECONDS = 1
+    presence_touch(doctor_id=doctor.pk, connection="old-tab")
+    real = presence._set_online_member
+    paused, release = threading.Event(), threading.Event()
+
+    def slow_set(doctor_id, online):
+        if not online and not paused.is_set():
+            paused.set()
+            release.wait(5)
+        real(doctor_id, online)
+
+    monkeypatch.setattr(presence, "_set_online_member", slow_set)
+    leaver = threading.Thread(target=presence_leave, kwargs={"doctor_id": doctor.pk, "connection": "old-tab"})
+    leaver.start()
+    assert paused.wait(5)
+    toucher = threading.Thread(target=presence_touch, kwargs={"doctor_id": doctor.pk, "connection": "new-tab"})
+    toucher.start()
+    toucher.join(0.3)
+    release.set()
+    leaver.join(5)
+    toucher.join(5)
+    assert is_online(doctor.pk)
+
+    time.sleep(1.3)  # the new tab dies without a goodbye
+    assert presence_sweep(every_seconds=1) == [doctor.pk]
