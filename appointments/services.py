@@ -82,6 +82,10 @@ def appointment_transition(*, actor: User, appointment: Appointment, to_status: 
         update_fields += ["cancelled_by", "cancellation_reason"]
     locked.save(update_fields=update_fields)
     record_event(appointment=locked, from_status=from_status, actor=actor, note=note)
+    if Status.IN_PROGRESS in (from_status, to_status):
+        from appointments.calls import doctor_busy
+
+        doctor_busy(locked.doctor_id, f"visit:{locked.pk}", busy=to_status == Status.IN_PROGRESS)
     if (
         locked.mode == Appointment.Mode.VIDEO
         and from_status in Appointment.OPEN_STATUSES

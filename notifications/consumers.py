@@ -12,7 +12,7 @@ from django.db.models import Count, Max, Q
 
 from doctors.models import DoctorProfile
 from notifications.models import Notification
-from notifications.presence import PRESENCE_GROUP, presence_leave, presence_sweep, presence_touch
+from notifications.presence import PRESENCE_GROUP, busy_among, presence_leave, presence_sweep, presence_touch
 from notifications.services import user_group_name
 
 # Close codes (4000-4999 are ours): the client does not retry a 4401.
@@ -33,8 +33,11 @@ def _inbox_state(user_id: int) -> tuple:
 
 class PresencePushMixin:
     async def push_presence(self, doctor_id: int, online: bool) -> None:
+        state = "offline"
+        if online:
+            state = "busy" if await database_sync_to_async(busy_among)([doctor_id]) else "online"
         await self.channel_layer.group_send(
-            PRESENCE_GROUP, {"type": "presence.changed", "doctor": doctor_id, "online": online}
+            PRESENCE_GROUP, {"type": "presence.changed", "doctor": doctor_id, "online": online, "state": state}
         )
 
     async def sweep_presence(self) -> None:
@@ -127,4 +130,5 @@ class PresenceConsumer(PresencePushMixin, AsyncJsonWebsocketConsumer):
             await self.send_json({"type": "pong"})
 
     async def presence_changed(self, event):
-        await self.send_json({"type": "presence", "doctor": event["doctor"], "online": event["online"]})
+        state = event.get("state") or ("online" if event["online"] else "offline")
+        await self.send_json({"type": "presence", "doctor": event["doctor"], "online": event["online"], "state": state})

@@ -115,3 +115,61 @@ def presence_sweep(*, every_seconds: int = 10) -> list[int]:
                 _set_online_member(doctor_id, False)
                 gone.append(doctor_id)
     return gone
+
+
+# --- busy: in a consultation or a video call (the hospitals asked for it) ---------------------------------------
+# Kept beside presence in the cache, as a set of reasons ("call:12", "visit:12") per doctor, so a doctor in a
+# call and a visit at once stays busy until both end. A reason expires on its own after BUSY_TTL_SECONDS, so a
+# server that died mid-call cannot leave a doctor "busy" forever.
+
+BUSY_TTL_SECONDS = 4 * 60 * 60
+
+
+def _busy_key(doctor_id: int) -> str:
+    return f"presence:busy:{doctor_id}"
+
+
+def presence_set_busy(*, doctor_id: int, reason: str, busy: bool) -> bool:
+    """Add or remove one reason the doctor is busy; returns True if the doctor's busy state changed."""
+    now = time.time()
+    with _locked(f"busy:{doctor_id}"):
+        reasons = {r: t for r, t in (cache.get(_busy_key(doctor_id)) or {}).items() if t > now - BUSY_TTL_SECONDS}
+        was_busy = bool(reasons)
+        if busy:
+            reasons[reason] = now
+        else:
+            reasons.pop(reason, None)
+        if reasons:
+            cache.set(_busy_key(doctor_id), reasons, timeout=BUSY_TTL_SECONDS)
+        else:
+            cache.delete(_busy_key(doctor_id))
+    return was_busy != bool(reasons)
+
+
+def busy_among(doctor_ids: Iterable[int]) -> set[int]:
+    ids = list(doctor_ids)
+    found = cache.get_many([_busy_key(i) for i in ids])
+    now = time.time()
+    return {i for i in ids if any(t > now - BUSY_TTL_SECONDS for t in (found.get(_busy_key(i)) or {}).values())}
+
+
+def presence_state(doctor_id: int) -> str:
+    """ "busy", "online" or "offline": busy only while also online (a badge never says busy for a closed tab)."""
+    if not is_online(doctor_id):
+        return "offline"
+    return "busy" if busy_among([doctor_id]) else "online"
+
+
+def push_presence_now(doctor_id: int) -> None:
+    """Tell every page showing this doctor's badge their state now (sync callers: services, after commit)."""
+    from asgiref.sync import async_to_sync
+    from channels.layers import get_channel_layer
+
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    state = presence_state(doctor_id)
+    async_to_sync(layer.group_send)(
+        PRESENCE_GROUP,
+        {"type": "presence.changed", "doctor": doctor_id, "online": state != "offline", "state": state},
+    )

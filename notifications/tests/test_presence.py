@@ -34,7 +34,7 @@ def test_a_crashed_browser_goes_offline_after_the_ttl_and_the_sweep_reports_it(d
 def test_presence_endpoint_is_public_and_answers_for_the_asked_doctors(client, db, doctor, other_doctor):
     presence_touch(doctor_id=doctor.pk, connection="tab")
     response = client.get(reverse("notifications:presence"), {"doctor": [doctor.pk, other_doctor.pk, "x"]})
-    assert response.json() == {"online": [doctor.pk]}
+    assert response.json() == {"online": [doctor.pk], "busy": []}
 
 
 @pytest.mark.parametrize("online", [True, False])
@@ -86,3 +86,52 @@ def test_a_reload_racing_the_old_tabs_close_does_not_lose_the_later_offline(db, 
 
     time.sleep(1.3)  # the new tab dies without a goodbye
     assert presence_sweep(every_seconds=1) == [doctor.pk]
+
+
+# --- busy during a consultation or a video call (issue 10, defect 9) -------------------------------------------
+
+
+def _badge(doctor) -> str:
+    return Template("{% load presence %}{% doctor_presence_badge doctor %}").render(Context({"doctor": doctor}))
+
+
+def test_doctor_is_busy_during_a_consultation(
+    db, client, doctor, patient, hospital, django_capture_on_commit_callbacks
+):
+    from appointments.models import Appointment
+    from appointments.services import appointment_transition
+    from appointments.tests.factories import AppointmentFactory
+
+    presence_touch(doctor_id=doctor.pk, connection="tab")
+    visit = AppointmentFactory(doctor=doctor, patient=patient, hospital=hospital, status="checked_in")
+    with django_capture_on_commit_callbacks(execute=True):
+        appointment_transition(actor=doctor.user, appointment=visit, to_status=Appointment.Status.IN_PROGRESS)
+    assert "Busy" in _badge(doctor)
+    assert client.get(reverse("notifications:presence"), {"doctor": doctor.pk}).json() == {
+        "online": [doctor.pk], "busy": [doctor.pk],
+    }  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        appointment_transition(actor=doctor.user, appointment=visit, to_status=Appointment.Status.COMPLETED)
+    assert "Online" in _badge(doctor) and "Busy" not in _badge(doctor)
+
+
+def test_doctor_is_busy_in_a_video_call_and_never_when_offline(db, doctor, patient, hospital,
+                                                               django_capture_on_commit_callbacks):  # fmt: skip
+    from appointments import calls
+    from appointments.tests.conftest import video_appointment_for
+
+    appointment = video_appointment_for(doctor, patient, hospital)
+    presence_touch(doctor_id=doctor.pk, connection="tab")
+    with django_capture_on_commit_callbacks(execute=True):
+        patient_row = calls.call_join(actor=patient.user, appointment=appointment)
+    assert "Online" in _badge(doctor)  # the patient waiting does not make the doctor busy
+    with django_capture_on_commit_callbacks(execute=True):
+        row = calls.call_join(actor=doctor.user, appointment=appointment)
+    assert "Busy" in _badge(doctor)
+    presence_leave(doctor_id=doctor.pk, connection="tab")
+    assert "Offline" in _badge(doctor)
+    presence_touch(doctor_id=doctor.pk, connection="tab")
+    with django_capture_on_commit_callbacks(execute=True):
+        calls.call_leave(actor=doctor.user, attendance_id=row.pk)
+        calls.call_leave(actor=patient.user, attendance_id=patient_row.pk)
+    assert "Online" in _badge(doctor)
