@@ -40,8 +40,10 @@ class PatientProfileForm(forms.ModelForm):
     def clean_date_of_birth(self):
         import datetime
 
+        from django.utils import timezone
+
         value = self.cleaned_data["date_of_birth"]
-        if value and not datetime.date(1900, 1, 1) <= value <= datetime.date.today():
+        if value and not datetime.date(1900, 1, 1) <= value <= timezone.localdate():
             raise forms.ValidationError("Enter your real date of birth.")
         return value
 

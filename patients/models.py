@@ -42,9 +42,9 @@ class PatientProfile(models.Model):
     def age(self) -> int | None:
         if self.date_of_birth is None:
             return None
-        import datetime
+        from django.utils import timezone
 
-        today = datetime.date.today()
+        today = timezone.localdate()
         born = self.date_of_birth
         return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
