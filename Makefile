@@ -8,7 +8,7 @@ CHROMIUM := /usr/bin/chromium
 # Parallel test workers: 2 cores here; override with `make test WORKERS=4`.
 WORKERS ?= 2
 
-.PHONY: run test venv chromium lint format migrate seed worker clean
+.PHONY: run test venv chromium lint format migrate seed worker clean drill
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,10 @@ chromium:
 
 test: venv chromium
 	$(BIN)/pytest -n $(WORKERS) --dist loadfile
+
+# Restore drill (issue 18): private PostgreSQL cluster, pgBackRest backup, accidental delete, PITR, checks.
+drill: venv
+	bash deploy/restore-drill.sh
 
 lint: venv
 	$(BIN)/ruff check .

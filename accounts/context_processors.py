@@ -7,4 +7,8 @@ def navigation(request) -> dict:
     if user is None or not user.is_authenticated:
         return {"nav_role": None}
     role = User.Role.SUPER_ADMIN if user.is_superuser else user.role
-    return {"nav_role": role}
+    context = {"nav_role": role}
+    if role == User.Role.STAFF:
+        # Cashiers get the billing navigation instead of the front desk's (issue 13).
+        context["nav_cashier"] = user.memberships.filter(is_active=True, role="cashier").exists()
+    return context

@@ -39,6 +39,8 @@ def dashboard(request):
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     role = User.Role.SUPER_ADMIN if request.user.is_superuser else request.user.role
+    if role == User.Role.STAFF and request.user.memberships.filter(is_active=True, role="cashier").exists():
+        return redirect("billing:desk")  # cashiers have their own desk (issue 13)
     return redirect(DASHBOARD_FOR_ROLE[role])
 
 

@@ -95,6 +95,11 @@ def appointment_transition(*, actor: User, appointment: Appointment, to_status: 
         from appointments.calls import call_end_broadcast
 
         transaction.on_commit(partial(call_end_broadcast, locked.pk, to_status))
+    if to_status == Status.COMPLETED:
+        # Every way a visit completes (visit page, call page, prescription) passes here: bill it once.
+        from billing.services import invoice_generate_for_visit
+
+        invoice_generate_for_visit(appointment=locked, actor=actor)
     return locked
 
 

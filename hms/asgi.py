@@ -7,6 +7,10 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hms.settings")
 django_asgi_app = get_asgi_application()
 
+from ops.runtime import register_server_process  # noqa: E402
+
+register_server_process("asgi")  # `manage.py restore` refuses while this process lives
+
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402

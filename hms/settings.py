@@ -5,6 +5,7 @@ local-memory cache, console e-mail) so `make run` and the test suite work on a b
 Production sets DATABASE_URL, REDIS_URL, SECRET_KEY, ALLOWED_HOSTS and DEBUG=0.
 """
 
+import email.utils
 import os
 from pathlib import Path
 
@@ -60,9 +61,12 @@ INSTALLED_APPS = [
     "appointments",
     "prescriptions",
     "notifications",
+    "ops",
+    "billing",
 ]
 
 MIDDLEWARE = [
+    "ops.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "hms.middleware.RejectNulCharactersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -70,6 +74,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "ops.db_router.PrimaryPinMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -124,6 +129,15 @@ else:
             "TEST": {"NAME": str(BASE_DIR / ".test-db.sqlite3")},
         }
     }
+# A streaming read replica: reports, long lists and FHIR searches that opt in read from it (ops.db_router).
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(DATABASE_REPLICA_URL, conn_health_checks=True)
+    DATABASES["replica"]["OPTIONS"] = dict(DATABASES["default"].get("OPTIONS", {}))
+    DATABASES["replica"]["CONN_MAX_AGE"] = DATABASES["default"].get("CONN_MAX_AGE", 0)
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["ops.db_router.ReplicaRouter"]
+REPLICA_PIN_SECONDS = int(os.environ.get("REPLICA_PIN_SECONDS", "15"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 
@@ -219,6 +233,30 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Object storage (django-storages S3 backend) for uploads when S3_BUCKET is set: a private bucket, every object
+# encrypted at rest (SSE-S3 "AES256", or "aws:kms" with S3_SSE_KMS_KEY_ID). Files still reach users only through
+# the permission-checked views (they stream the object); no bucket URL is ever handed out.
+S3_BUCKET = os.environ.get("S3_BUCKET", "")
+if S3_BUCKET:
+    _s3_sse = os.environ.get("S3_SSE", "AES256")
+    _s3_object_parameters = {"ServerSideEncryption": _s3_sse}
+    if _s3_sse == "aws:kms" and os.environ.get("S3_SSE_KMS_KEY_ID"):
+        _s3_object_parameters["SSEKMSKeyId"] = os.environ["S3_SSE_KMS_KEY_ID"]
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "location": os.environ.get("S3_PREFIX", "private"),
+            "region_name": os.environ.get("S3_REGION", "") or None,
+            "endpoint_url": os.environ.get("S3_ENDPOINT_URL", "") or None,  # MinIO, Ceph, other S3 services
+            "access_key": os.environ.get("S3_ACCESS_KEY_ID", "") or None,  # else the instance role / AWS_* env
+            "secret_key": os.environ.get("S3_SECRET_ACCESS_KEY", "") or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+            "object_parameters": _s3_object_parameters,
+        },
+    }
 # Uploaded files are private: never under STATIC_ROOT, never served by a public MEDIA_URL route.
 # They are read only through permission-checked views.
 PRIVATE_FILES_ROOT = Path(os.environ.get("PRIVATE_FILES_ROOT", str(BASE_DIR / "private-files")))
@@ -275,10 +313,20 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # --- logging -----------------------------------------------------------------------------------
+# Every line carries the request id (ops.request_id); LOG_FORMAT=json (default with DEBUG off) gives one JSON
+# object per line for a log shipper, LOG_FORMAT=text the classic format.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "ops.request_id.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "ops.logging.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["request_id"], "formatter": LOG_FORMAT},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
@@ -347,3 +395,60 @@ if REDIS_URL:
     # redis-py 8 gives every connection a 5 s socket timeout, exactly as long as channels-redis blocks in
     # BZPOPMIN while waiting for a message: an idle websocket's receive loop then dies with "Timeout reading".
     CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = [{"address": REDIS_URL, "socket_timeout": 15}]
+
+# --- data safety and operations (issue 18) ------------------------------------------------------
+# Embedded-mode backups (manage.py backup/restore) and the files archives beside pgBackRest's backups.
+BACKUP_ROOT = Path(os.environ.get("BACKUP_ROOT", str(BASE_DIR / "backups")))
+BACKUP_KEEP = int(os.environ.get("BACKUP_KEEP", "7"))
+# Pid files of running server processes: a restore refuses while one is alive (unless --force).
+RUN_DIR = Path(os.environ.get("HMS_RUN_DIR", str(BASE_DIR / ".run")))
+PGBACKREST_BIN = os.environ.get("HMS_PGBACKREST_BIN", "pgbackrest")
+PGBACKREST_STANZA = os.environ.get("HMS_PGBACKREST_STANZA", "hms")
+PGBACKREST_CONFIG = os.environ.get("HMS_PGBACKREST_CONFIG", "")
+
+# Error reporting: Sentry / GlitchTip when SENTRY_DSN is set; otherwise Django e-mails server errors to ADMINS
+# ("Ops Team <ops@example.org>, Jo <jo@example.org>") when DEBUG is off.
+ADMINS = [(name.strip() or addr, addr) for name, addr in
+          (email.utils.parseaddr(item) for item in env_list("ADMINS")) if addr]  # fmt: skip
+SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+if SENTRY_DSN:
+    from ops.monitoring import init_sentry
+
+    init_sentry(
+        SENTRY_DSN,
+        environment=os.environ.get("SENTRY_ENVIRONMENT", "production"),
+        release=os.environ.get("SENTRY_RELEASE", ""),
+        traces_sample_rate=float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0")),
+    )
+CELERY_BEAT_SCHEDULE["maintain-partitions"] = {
+    "task": "ops.tasks.maintain_partitions",
+    "schedule": 24 * 60 * 60.0,
+    "options": {"expires": 60 * 60},
+}
+
+# --- billing and payments (issue 13) -------------------------------------------------------------
+# PAYMENT_GATEWAY: "test" (offline hosted-checkout simulator, the embedded default) or "stripe" (hosted Checkout).
+PAYMENT_GATEWAY = os.environ.get("PAYMENT_GATEWAY", "test")
+STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
+STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+STRIPE_MAX_NETWORK_RETRIES = int(os.environ.get("STRIPE_MAX_NETWORK_RETRIES", "2"))
+PAY_LINK_MAX_AGE_DAYS = int(os.environ.get("PAY_LINK_MAX_AGE_DAYS", "7"))
+BILLING_REMINDER_AFTER_DAYS = int(os.environ.get("BILLING_REMINDER_AFTER_DAYS", "3"))
+# A completed visit's draft invoice is issued (and the patient told) this long after the visit ends.
+BILLING_AUTO_ISSUE_MINUTES = int(os.environ.get("BILLING_AUTO_ISSUE_MINUTES", "60"))
+CELERY_BEAT_SCHEDULE["billing-issue-due-invoices"] = {
+    "task": "billing.tasks.issue_due_invoices",
+    "schedule": 300.0,
+    "options": {"expires": 290},
+}
+CELERY_BEAT_SCHEDULE["billing-retry-webhooks"] = {
+    "task": "billing.tasks.retry_webhook_events",
+    "schedule": 60.0,
+    "options": {"expires": 55},
+}
+CELERY_BEAT_SCHEDULE["billing-payment-reminders"] = {
+    "task": "billing.tasks.send_payment_reminders",
+    "schedule": 3600.0,
+    "options": {"expires": 3500},
+}

@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from accounts import views as account_views
+from ops import views as ops_views
 
 # Django admin signs in through the main login page (same rate limits and lockout).
 admin.site.login = secure_admin_login(admin.site.login)
@@ -14,6 +15,7 @@ urlpatterns = [
     path("", account_views.home, name="home"),
     path("dashboard/", account_views.dashboard, name="dashboard"),
     path("healthz/", account_views.healthz, name="healthz"),
+    path("readyz/", ops_views.readyz, name="readyz"),
     path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     path("accounts/signup/doctor/", account_views.doctor_signup, name="signup_doctor"),
     path("accounts/signup/hospital/", account_views.hospital_signup, name="signup_hospital"),
@@ -25,6 +27,7 @@ urlpatterns = [
     path("appointments/", include("appointments.urls")),
     path("prescriptions/", include("prescriptions.urls")),
     path("notifications/", include("notifications.urls")),
+    path("billing/", include("billing.urls")),
     path("django-admin/", admin.site.urls),
 ]
 

@@ -14,6 +14,11 @@ def validate_time_zone(value: str) -> None:
         )
 
 
+# ISO 4217 codes invoices may use; symbols and formatting live in billing.money.
+CURRENCY_CHOICES = [("INR", "Indian rupee (₹)"), ("EUR", "Euro (€)"), ("USD", "US dollar ($)"),
+                    ("GBP", "Pound sterling (£)"), ("AED", "UAE dirham (AED)")]  # fmt: skip
+
+
 class Hospital(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", "Pending approval"
@@ -29,6 +34,15 @@ class Hospital(models.Model):
     time_zone = models.CharField(max_length=64, validators=[validate_time_zone])
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
     description = models.TextField(blank=True)
+    # Billing (issue 13): invoices are in this currency; the tax id is printed on invoices and receipts.
+    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES, default="INR")
+    tax_id = models.CharField("tax id (e.g. GSTIN, USt-IdNr.)", max_length=32, blank=True)
+    invoice_prefix = models.CharField(
+        max_length=4, blank=True, help_text="Up to 4 letters before invoice numbers (e.g. CCH); initials if empty."
+    )
+    financial_year_start_month = models.PositiveSmallIntegerField(
+        default=4, help_text="Month (1-12) the financial year starts: 4 = April (India), 1 = January."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     status_changed_at = models.DateTimeField(null=True, blank=True)
     status_changed_by = models.ForeignKey(

@@ -14,6 +14,7 @@ class Notification(models.Model):
         PRESCRIPTION_ISSUED = "prescription_issued", "Prescription issued"
         AFFILIATION_CHANGED = "affiliation_changed", "Hospital affiliation changed"
         ACCOUNT = "account", "Account"
+        PAYMENT_DUE = "payment_due", "Payment due"
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=40, choices=Kind.choices)

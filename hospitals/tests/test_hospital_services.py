@@ -101,7 +101,7 @@ def test_staff_account_gets_working_set_password_link(
         "/accounts/login/", {"login": "cashier@example.org", "password": "Fresh-Secret-2026"}, follow=True
     )
     assert response.wsgi_request.user == user
-    assert response.redirect_chain[-1][0] == "/hospitals/desk/"
+    assert response.redirect_chain[-1][0] == "/billing/desk/"  # cashiers land on their own desk (issue 13)
 
 
 def test_staff_create_refusals(hospital, hospital_admin, other_hospital_admin, patient):

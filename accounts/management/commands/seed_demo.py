@@ -17,6 +17,7 @@ DEMO_MODULES = [
     "appointments.demo",
     "prescriptions.demo",
     "notifications.demo",
+    "billing.demo",
 ]
 
 
