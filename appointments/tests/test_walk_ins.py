@@ -170,8 +170,12 @@ def test_join_video_call_only_for_the_two_participants(client_for, working_docto
 # --- defect 4: the patient's own booking is confirmed ------------------------------------------------------
 
 
-def test_patient_who_books_gets_a_confirmation_email(patient, working_doctor, hospital, at, mailoutbox,
+def test_patient_who_books_gets_a_confirmation_email(patient, working_doctor, hospital, at, mailoutbox, monkeypatch,
                                                      django_capture_on_commit_callbacks):  # fmt: skip
+    from hms.celery import app
+
+    # Delivered inline here on both passes (the worker-backed delivery itself is tested in notifications).
+    monkeypatch.setattr(app.conf, "task_always_eager", True)
     with django_capture_on_commit_callbacks(execute=True):
         appointment_book(actor=patient.user, patient=patient, doctor=working_doctor, hospital=hospital,
                          start_at=at("10:00"), mode="in_person")  # fmt: skip
