@@ -13,7 +13,10 @@ from accounts.tests.factories import TEST_PASSWORD, UserFactory
 from doctors.tests.factories import DoctorFactory, SpecializationFactory
 from hospitals.models import HospitalMembership
 from hospitals.tests.factories import AffiliationFactory, DepartmentFactory, HospitalFactory, MembershipFactory
+from patients.testing import allow_test_flush_of_access_log
 from patients.tests.factories import PatientFactory
+
+allow_test_flush_of_access_log()  # PostgreSQL: the access log refuses TRUNCATE (issue 11)
 
 # Playwright's sync API runs an event loop in the test thread; Django would otherwise refuse ORM calls
 # made by the test body itself. The live server process clears this again (see _daphne_setup).

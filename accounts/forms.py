@@ -1,8 +1,7 @@
 import zoneinfo
 
-from allauth.account.forms import SignupForm
+from allauth.account.forms import ResetPasswordForm, SignupForm
 from django import forms
-from django.contrib.auth import password_validation
 
 from accounts.models import User
 from doctors.models import DoctorProfile, Specialization
@@ -25,36 +24,14 @@ class PatientSignupForm(SignupForm):
     field_order = ["full_name", "email", "phone", "date_of_birth", "sex", "password1", "password2"]
 
 
-class _NewAccountForm(forms.Form):
-    """E-mail + password pair with the same rules allauth applies to patients."""
+class DoctorSignupForm(SignupForm):
+    """allauth's signup (rate limit, signals, e-mail and password rules) plus what a doctor needs.
 
-    email = forms.EmailField(label="E-mail")
-    password1 = forms.CharField(label="Password", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
-    password2 = forms.CharField(
-        label="Password (again)", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
-    )
+    The account is a doctor's; it becomes bookable only once a hospital approves a joining request
+    (hospitals.services.affiliation_approve), where the hospital admin checks the registration number."""
 
-    def clean_email(self) -> str:
-        email = User.objects.normalize_email(self.cleaned_data["email"])
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError("An account with this e-mail address already exists. Log in instead.")
-        return email
+    signup_role = User.Role.DOCTOR
 
-    def clean(self):
-        cleaned = super().clean()
-        p1, p2 = cleaned.get("password1"), cleaned.get("password2")
-        if p1 and p2 and p1 != p2:
-            self.add_error("password2", "The two passwords do not match.")
-        elif p1:
-            candidate = User(email=cleaned.get("email") or "", full_name=cleaned.get("full_name") or "")
-            try:
-                password_validation.validate_password(p1, candidate)
-            except forms.ValidationError as error:
-                self.add_error("password1", error)
-        return cleaned
-
-
-class DoctorSignupForm(_NewAccountForm):
     full_name = forms.CharField(max_length=150, label="Full name")
     phone = forms.CharField(max_length=32, label="Phone")
     registration_number = forms.CharField(max_length=50, label="Licence / registration number")
@@ -70,8 +47,20 @@ class DoctorSignupForm(_NewAccountForm):
             raise forms.ValidationError("A doctor with this registration number is already registered.")
         return number
 
+    def create_role_records(self, request, user: User) -> None:
+        from doctors.services import doctor_profile_create
 
-class HospitalSignupForm(_NewAccountForm):
+        data = self.cleaned_data
+        doctor_profile_create(
+            user=user, registration_number=data["registration_number"], specializations=list(data["specializations"])
+        )
+
+
+class HospitalSignupForm(SignupForm):
+    """allauth's signup plus the hospital; the hospital stays pending until the platform approves it."""
+
+    signup_role = User.Role.HOSPITAL_ADMIN
+
     hospital_name = forms.CharField(max_length=200)
     city = forms.CharField(max_length=100)
     address = forms.CharField(max_length=300)
@@ -84,3 +73,28 @@ class HospitalSignupForm(_NewAccountForm):
         "hospital_name", "city", "address", "hospital_phone", "time_zone",
         "full_name", "email", "phone", "password1", "password2",
     ]  # fmt: skip
+
+    def create_role_records(self, request, user: User) -> None:
+        from django.contrib import messages
+
+        from hospitals.services import hospital_create_for_admin
+
+        data = self.cleaned_data
+        hospital = hospital_create_for_admin(
+            admin=user, name=data["hospital_name"], city=data["city"], address=data["address"],
+            phone=data["hospital_phone"], time_zone=data["time_zone"],
+        )  # fmt: skip
+        messages.info(request, f"{hospital.name} is registered and waiting for approval by the platform team.")
+
+
+class QuietResetPasswordForm(ResetPasswordForm):
+    """Password reset that answers the same for known and unknown addresses (no account enumeration);
+    allauth e-mails only existing accounts. Signup still says plainly that an address is taken."""
+
+    def clean_email(self) -> str:
+        from allauth.account.adapter import get_adapter
+        from allauth.account.internal.userkit import filter_users_by_email
+
+        email = get_adapter().clean_email(self.cleaned_data["email"].lower())
+        self.users = filter_users_by_email(email, is_active=True, prefer_verified=True, for_login=True)
+        return self.cleaned_data["email"]

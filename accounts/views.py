@@ -1,6 +1,6 @@
+from allauth.account.views import SignupView
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
@@ -14,9 +14,8 @@ from accounts.forms import DoctorSignupForm, HospitalSignupForm
 from accounts.models import User
 from accounts.roles import role_required
 from doctors.models import DoctorProfile
-from doctors.services import doctor_register
 from hospitals.models import Hospital
-from hospitals.services import HospitalError, hospital_register, hospital_set_status
+from hospitals.services import HospitalError, hospital_set_status
 from patients.models import PatientProfile
 
 # Where each role lands after login.
@@ -44,38 +43,25 @@ def dashboard(request):
     return redirect(DASHBOARD_FOR_ROLE[role])
 
 
-def _signup_page(request, form_class, template: str, register):
-    if request.user.is_authenticated:
-        return redirect("dashboard")
-    form = form_class(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        user = register(form.cleaned_data)
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        return redirect("dashboard")
-    return render(request, template, {"form": form})
+class _RoleSignupView(SignupView):
+    """allauth's SignupView with a role's own form: same rate limit ("signup"), signals and validation."""
+
+    def get_form_class(self):
+        return self.form_class
 
 
-def doctor_signup(request):
-    def register(data) -> User:
-        return doctor_register(
-            email=data["email"], password=data["password1"], full_name=data["full_name"], phone=data["phone"],
-            registration_number=data["registration_number"], specializations=list(data["specializations"]),
-        )  # fmt: skip
-
-    return _signup_page(request, DoctorSignupForm, "accounts/signup_doctor.html", register)
+class DoctorSignupView(_RoleSignupView):
+    form_class = DoctorSignupForm
+    template_name = "accounts/signup_doctor.html"
 
 
-def hospital_signup(request):
-    def register(data) -> User:
-        hospital = hospital_register(
-            name=data["hospital_name"], city=data["city"], address=data["address"], phone=data["hospital_phone"],
-            time_zone=data["time_zone"], admin_email=data["email"], admin_password=data["password1"],
-            admin_full_name=data["full_name"], admin_phone=data["phone"],
-        )  # fmt: skip
-        messages.info(request, f"{hospital.name} is registered and waiting for approval by the platform team.")
-        return hospital.memberships.get().user
+class HospitalSignupView(_RoleSignupView):
+    form_class = HospitalSignupForm
+    template_name = "accounts/signup_hospital.html"
 
-    return _signup_page(request, HospitalSignupForm, "accounts/signup_hospital.html", register)
+
+doctor_signup = DoctorSignupView.as_view()
+hospital_signup = HospitalSignupView.as_view()
 
 
 @role_required(User.Role.SUPER_ADMIN)
@@ -102,8 +88,10 @@ def platform_hospital_status(request, pk: int):
 PLATFORM_PAGE_SIZE = 25
 
 
-def _platform_list(request, queryset, template: str, extra: dict | None = None):
+def _platform_list(request, queryset, template: str, extra: dict | None = None, per_page=None):
     page = Paginator(queryset, PLATFORM_PAGE_SIZE).get_page(request.GET.get("page"))
+    if per_page is not None:
+        page.object_list = per_page(list(page.object_list))
     query = request.GET.copy()
     query.pop("page", None)
     context = {"page": page, "q": request.GET.get("q", ""), "query_string": query.urlencode(), **(extra or {})}
@@ -151,7 +139,9 @@ def platform_doctor(request, pk: int):
 @role_required(User.Role.SUPER_ADMIN)
 def platform_patients(request):
     patients = selectors.platform_patients(query=request.GET.get("q", "")[:100])
-    return _platform_list(request, patients, "accounts/platform_patients.html")
+    return _platform_list(
+        request, patients, "accounts/platform_patients.html", per_page=selectors.with_appointment_counts
+    )
 
 
 @role_required(User.Role.SUPER_ADMIN)

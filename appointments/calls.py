@@ -176,6 +176,8 @@ def chat_post(*, actor: User, appointment: Appointment, body: str) -> CallMessag
     body = (body or "").strip()
     if not body:
         raise CallError("Write a message before sending it.")
+    if "\x00" in body:  # PostgreSQL text cannot hold NUL; refuse with a message instead of crashing the socket
+        raise CallError("A message cannot contain a NUL character.")
     if len(body) > CHAT_MAX_LENGTH:
         raise CallError(f"A message can be at most {CHAT_MAX_LENGTH} characters long.")
     return CallMessage.objects.create(appointment=appointment, sender=actor, body=body)

@@ -5,21 +5,28 @@ hang-up, and chat (which it also stores). Nothing is kept in module globals; eve
 the consumer instance, in the channel layer group or in the database, so several Daphne processes on
 channels-redis serve one call."""
 
+import asyncio
 import hashlib
 import uuid
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.db import connection
+from django.utils import timezone
 
 from appointments import calls
 from appointments.models import Appointment
 from appointments.selectors import appointments_visible_to
+from hms.sockets import RateLimit, session_alive, session_group, session_key_of
 
 # Close codes the page understands (4000-4999 are free for applications).
 CLOSE_REFUSED = 4403
 CLOSE_REPLACED = 4409
 RELAYED_TYPES = {"description", "candidate", "present", "hangup", "media"}
+# Messages that act on the call: each re-checks that the session and the call are still valid (issue 11).
+CHECKED_TYPES = {"chat", "description", "candidate", "present", "media"}
+CHAT_RATE = (5, 5.0)  # messages per seconds, per socket
+SIGNAL_RATE = (200, 10.0)
 
 
 def group_name(appointment_id: int) -> str:
@@ -34,6 +41,8 @@ class CallConsumer(AsyncJsonWebsocketConsumer):
     attendance_id: int | None = None
     group: str | None = None
     replaced = False
+    session_group: str | None = None
+    expiry: asyncio.Task | None = None
 
     async def connect(self):
         user = self.scope.get("user")
@@ -51,13 +60,25 @@ class CallConsumer(AsyncJsonWebsocketConsumer):
         # Identifies this socket to the other side, so it can ignore a late "left" of an older session.
         self.session = uuid.uuid4().hex
         await self.channel_layer.group_add(self.group, self.channel_name)
+        self.session_key = session_key_of(self.scope)
+        if self.session_key:
+            self.session_group = session_group(self.session_key)
+            await self.channel_layer.group_add(self.session_group, self.channel_name)
+        self.chat_limit, self.signal_limit = RateLimit(*CHAT_RATE), RateLimit(*SIGNAL_RATE)
         await self.accept()
+        # The socket closes itself when the call window ends (the page then says so).
+        closes_in = (calls.call_window(self.appointment).closes_at - timezone.now()).total_seconds()
+        self.expiry = asyncio.create_task(self._close_after(max(closes_in, 0)))
         history = await self._history()
         # The patient is the polite peer: on an offer collision it yields to the doctor's offer.
         await self.send_json({"type": "welcome", "role": self.role, "polite": self.role == "patient", "chat": history})
         await self._to_group("joined", {})
 
     async def disconnect(self, code):
+        if self.expiry is not None:
+            self.expiry.cancel()
+        if self.session_group is not None:
+            await self.channel_layer.group_discard(self.session_group, self.channel_name)
         if self.group is None:
             return
         await self.channel_layer.group_discard(self.group, self.channel_name)
@@ -72,6 +93,14 @@ class CallConsumer(AsyncJsonWebsocketConsumer):
         if self.group is None or not isinstance(content, dict):
             return
         kind = content.get("type")
+        if kind in CHECKED_TYPES:
+            limit = self.chat_limit if kind == "chat" else self.signal_limit
+            if not limit.allow():
+                await self.send_json({"type": "error", "message": "Too many messages; wait a moment."})
+                return
+            if not await self._still_allowed():
+                await self.close(code=CLOSE_REFUSED)
+                return
         if kind == "chat":
             await self._chat(content.get("body"))
         elif kind in RELAYED_TYPES:
@@ -79,6 +108,10 @@ class CallConsumer(AsyncJsonWebsocketConsumer):
             await self._to_group(kind, payload)
 
     # --- group messages -----------------------------------------------------------------------
+
+    async def session_ended(self, event):
+        """The user logged out: this session's sockets close."""
+        await self.close(code=CLOSE_REFUSED)
 
     async def call_signal(self, event):
         """A message from a participant's socket to everyone else in this call's group."""
@@ -98,7 +131,8 @@ class CallConsumer(AsyncJsonWebsocketConsumer):
 
     async def call_ended(self, event):
         """The appointment left the callable statuses (completed, cancelled, no-show): the call is over for both."""
-        await self.send_json({"type": "ended", "reason": event["reason"]})
+        reason = event.get("reason") or "The appointment was cancelled; the call is closed."
+        await self.send_json({"type": "ended", "reason": reason})
         await self.close(code=CLOSE_REFUSED)
 
     async def call_chat(self, event):
@@ -128,6 +162,27 @@ class CallConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json({"type": "error", "message": str(error)})
             return
         await self.channel_layer.group_send(self.group, {"type": "call.chat", "message": message})
+
+    async def _close_after(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+        await self.send_json({"type": "ended"})
+        await self.close(code=CLOSE_REFUSED)
+
+    @database_sync_to_async
+    def _still_allowed(self) -> bool:
+        """The session still exists and the call is still open for this user (not cancelled, within its window)."""
+        if not session_alive(self.session_key, self.user.pk):
+            return False
+        appointment = (
+            Appointment.objects.select_related("hospital", "doctor", "patient").filter(pk=self.appointment.pk).first()
+        )
+        if appointment is None:
+            return False
+        try:
+            calls.ensure_can_use_call(actor=self.user, appointment=appointment)
+        except calls.CallError:
+            return False
+        return True
 
     @database_sync_to_async
     def _join(self, pk: int) -> tuple[Appointment, int]:

@@ -9,6 +9,9 @@ from appointments.models import Appointment
 
 
 def _escape(text: str) -> str:
+    # RFC 5545 TEXT: backslash, semicolon and comma escaped; every line break (CRLF, bare CR or LF) becomes "\n",
+    # so no user text can end a property line and start a new one.
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
 
 
@@ -25,7 +28,7 @@ def _fold(line: str) -> str:
     return "\r\n ".join(chunks)
 
 
-def appointment_calendar(request, appointment: Appointment) -> str:
+def appointment_calendar(request, appointment: Appointment, *, show_reason: bool = True) -> str:
     stamp = "%Y%m%dT%H%M%SZ"
     hospital = appointment.hospital
     where = (
@@ -43,7 +46,7 @@ def appointment_calendar(request, appointment: Appointment) -> str:
         f"DTEND:{appointment.end_at.astimezone(datetime.UTC):{stamp}}",
         f"SUMMARY:{_escape(f'Appointment with {appointment.doctor.display_name}')}",
         f"LOCATION:{_escape(where)}",
-        f"DESCRIPTION:{_escape(appointment.reason or 'Appointment')}",
+        f"DESCRIPTION:{_escape((appointment.reason if show_reason else '') or 'Appointment')}",
         f"URL:{request.build_absolute_uri(reverse('appointments:detail', args=[appointment.pk]))}",
         "STATUS:CANCELLED" if appointment.status == Appointment.Status.CANCELLED else "STATUS:CONFIRMED",
         "END:VEVENT",

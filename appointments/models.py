@@ -30,6 +30,10 @@ class Appointment(models.Model):
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.BOOKED)
     reason = models.CharField("reason for the visit", max_length=300, blank=True)
     booked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    # Whether this appointment opens the patient's earlier record to its doctor (the care relationship). False
+    # for a front-desk booking of a patient the hospital has never seen, until the patient shares the record
+    # (issue 11; appointments.services.booking_opens_record / appointment_share_record).
+    opens_record = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     cancelled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -106,8 +106,14 @@ def appointment_transition(*, actor: User, appointment: Appointment, to_status: 
 # --- who may do what ---------------------------------------------------------------------------
 
 
-def _works_at(user: User, hospital_id: int) -> bool:
+def _works_at(user: User, hospital_id: int, hospital_ids: frozenset[int] | None = None) -> bool:
+    if hospital_ids is not None:  # a list page looked the memberships up once (see visit_actions_for)
+        return hospital_id in hospital_ids
     return HospitalMembership.objects.filter(user=user, hospital_id=hospital_id, is_active=True).exists()
+
+
+def _workplaces(user: User) -> frozenset[int]:
+    return frozenset(HospitalMembership.objects.filter(user=user, is_active=True).values_list("hospital_id", flat=True))
 
 
 def can_book_for(actor: User, patient: PatientProfile, hospital: Hospital) -> bool:
@@ -120,14 +126,14 @@ def can_book_for(actor: User, patient: PatientProfile, hospital: Hospital) -> bo
     return False
 
 
-def can_manage(actor: User, appointment: Appointment) -> bool:
+def can_manage(actor: User, appointment: Appointment, *, hospital_ids: frozenset[int] | None = None) -> bool:
     """Front desk, hospital admin and the doctor manage the visit (check-in, no-show, cancel)."""
     if actor.is_platform_admin:
         return True
     if actor.role == User.Role.DOCTOR:
         return appointment.doctor.user_id == actor.pk
     if actor.role in (User.Role.STAFF, User.Role.HOSPITAL_ADMIN):
-        return _works_at(actor, appointment.hospital_id)
+        return _works_at(actor, appointment.hospital_id, hospital_ids)
     return False
 
 
@@ -138,6 +144,84 @@ def can_change_booking(actor: User, appointment: Appointment) -> bool:
     if actor.role == User.Role.DOCTOR:
         return False
     return can_manage(actor, appointment)
+
+
+# --- the care relationship a booking opens ----------------------------------------------------------
+
+
+def booking_opens_record(*, actor: User, patient: PatientProfile, hospital: Hospital) -> bool:
+    """Does a new booking by `actor` open the patient's earlier record to the booked doctor? (issue 11)
+
+    The rule: a patient's record (history, documents, prescriptions from every hospital) opens to a doctor only
+    with the patient's say-so or because the hospital already knows the patient. So it opens when the patient
+    books themselves, or when the front desk books a patient who already has a record-opening appointment at
+    this hospital or whom this hospital's desk registered as a walk-in. A desk booking of anyone else (e.g. a
+    patient found by number from another hospital) opens nothing until the patient shares their record from
+    the appointment page (appointment_share_record); until then the doctor sees only what they record at this
+    visit themselves."""
+    if actor.pk == patient.user_id:
+        return True
+    if patient.registered_at_id == hospital.pk:
+        return True
+    return (
+        Appointment.objects.filter(patient=patient, hospital=hospital, opens_record=True)
+        .exclude(status=Status.CANCELLED)
+        .exists()
+    )
+
+
+@transaction.atomic
+def appointment_share_record(*, actor: User, appointment: Appointment) -> Appointment:
+    """The patient opens their earlier record to the doctor of a desk-booked appointment."""
+    if actor.pk != appointment.patient.user_id:
+        raise PermissionDenied("Only the patient can share their record.")
+    if appointment.status == Status.CANCELLED:
+        raise AppointmentError("This appointment is cancelled.")
+    if not appointment.opens_record:
+        Appointment.objects.filter(pk=appointment.pk).update(opens_record=True)
+        appointment.opens_record = True
+        record_event(appointment=appointment, from_status=appointment.status, actor=actor,
+                     note="Patient shared their record with the doctor")  # fmt: skip
+    return appointment
+
+
+# --- front-desk patient lookup ----------------------------------------------------------------------
+
+DESK_LOOKUP_WINDOW_SECONDS = 3600
+
+
+def desk_patient_lookup(*, actor: User, hospital: Hospital, query: str) -> list[PatientProfile]:
+    """A front-desk search for a walk-in: rate-limited per desk user and logged (issue 11).
+
+    Each desk user may search settings.DESK_LOOKUPS_PER_HOUR times an hour. Every patient found outside
+    this hospital (by exact number, e-mail or phone) gets a "found by a front desk" row in their access log,
+    which they see under "Who viewed my record"; every search is also written to the application log."""
+    from django.core.cache import cache
+
+    from appointments.selectors import desk_patient_search
+    from patients.models import AccessLogEntry
+    from patients.services import access_log_record
+
+    key = f"desk-lookup:{actor.pk}:{int(timezone.now().timestamp()) // DESK_LOOKUP_WINDOW_SECONDS}"
+    try:
+        cache.add(key, 0, DESK_LOOKUP_WINDOW_SECONDS)
+        used = cache.incr(key)
+    except Exception:
+        used = AccessLogEntry.objects.filter(
+            accessor=actor, kind=AccessLogEntry.Kind.DESK_LOOKUP,
+            created_at__gte=timezone.now() - datetime.timedelta(seconds=DESK_LOOKUP_WINDOW_SECONDS),
+        ).count()  # fmt: skip
+    if used > settings.DESK_LOOKUPS_PER_HOUR:
+        logger.warning("Desk lookup refused (limit): user %s at hospital %s", actor.pk, hospital.pk)
+        raise AppointmentError("Too many patient searches in the last hour. Try again later or ask an administrator.")
+    found = desk_patient_search(hospital, query)
+    logger.info("Desk lookup: user %s at hospital %s, %d result(s)", actor.pk, hospital.pk, len(found))
+    for patient in found:
+        if not patient.is_local:
+            access_log_record(
+                actor=actor, patient=patient, kind=AccessLogEntry.Kind.DESK_LOOKUP, hospital_id=hospital.pk
+            )
+    return found
 
 
 # --- booking -----------------------------------------------------------------------------------
@@ -249,11 +333,12 @@ def appointment_book(
         raise PermissionDenied("You cannot book appointments for this patient at this hospital.")
     start_at = _as_utc(start_at)
     slot = _check_bookable(patient=patient, doctor=doctor, hospital=hospital, mode=mode, start_at=start_at, actor=actor)
+    opens_record = booking_opens_record(actor=actor, patient=patient, hospital=hospital)
     try:
         with transaction.atomic():
             appointment = Appointment.objects.create(
                 patient=patient, doctor=doctor, hospital=hospital, start_at=slot.start_at, end_at=slot.end_at,
-                mode=mode, reason=reason.strip()[:300], booked_by=actor,
+                mode=mode, reason=reason.strip()[:300], booked_by=actor, opens_record=opens_record,
             )  # fmt: skip
     except IntegrityError:
         logger.info("Booking race lost: doctor %s at %s", doctor.pk, slot.start_at)
@@ -342,6 +427,7 @@ def appointment_cancel(*, actor: User, appointment: Appointment, reason: str = "
     if actor.role != User.Role.PATIENT and not reason:
         raise AppointmentError("Give the patient a reason for the cancellation.")
     cancelled = appointment_transition(actor=actor, appointment=appointment, to_status=Status.CANCELLED, note=reason)
+    transaction.on_commit(lambda: _end_call_sockets(appointment.pk), robust=True)
     who = {User.Role.PATIENT: "the patient", User.Role.DOCTOR: "the doctor"}.get(actor.role, "the hospital")
     _notify_other_party(
         actor=actor, appointment=appointment, kind=Notification.Kind.APPOINTMENT_CANCELLED,
@@ -349,6 +435,18 @@ def appointment_cancel(*, actor: User, appointment: Appointment, reason: str = "
         body=f"Cancelled by {who}{': ' + reason if reason else '.'}",
     )  # fmt: skip
     return cancelled
+
+
+def _end_call_sockets(appointment_id: int) -> None:
+    """Open call sockets of a cancelled appointment close themselves (issue 11)."""
+    from asgiref.sync import async_to_sync
+    from channels.layers import get_channel_layer
+
+    from appointments.consumers import group_name
+
+    layer = get_channel_layer()
+    if layer is not None:
+        async_to_sync(layer.group_send)(group_name(appointment_id), {"type": "call.ended"})
 
 
 VISIT_ACTIONS = {
@@ -370,9 +468,19 @@ def _is_treating_doctor(user: User, appointment: Appointment) -> bool:
     return user.is_platform_admin or appointment.doctor.user_id == user.pk
 
 
-def visit_actions(user: User, appointment: Appointment, now: datetime.datetime) -> list[tuple[str, str]]:
+def visit_actions_for(user: User, appointments, now: datetime.datetime) -> list[tuple[Appointment, list]]:
+    """[(appointment, visit buttons)] for a list page: the user's workplaces are read once, not per row."""
+    hospital_ids = _workplaces(user) if user.role in (User.Role.STAFF, User.Role.HOSPITAL_ADMIN) else None
+    return [
+        (appointment, visit_actions(user, appointment, now, hospital_ids=hospital_ids)) for appointment in appointments
+    ]
+
+
+def visit_actions(
+    user: User, appointment: Appointment, now: datetime.datetime, *, hospital_ids: frozenset[int] | None = None
+) -> list[tuple[str, str]]:
     """The visit buttons this user gets for this appointment right now: (action, label)."""
-    if not can_manage(user, appointment) or appointment.status not in (
+    if not can_manage(user, appointment, hospital_ids=hospital_ids) or appointment.status not in (
         Status.BOOKED,
         Status.CHECKED_IN,
         Status.IN_PROGRESS,
@@ -546,6 +654,10 @@ def time_off_add(
         raise AppointmentError("The time off must end after it starts.")
     if (last_day - first_day).days > 366:
         raise AppointmentError("Time off can cover at most a year at once.")
+    today = timezone.now().date()
+    if first_day < today - datetime.timedelta(days=366) or last_day > today + datetime.timedelta(days=3 * 366):
+        # Also keeps year 1 / year 9999 away from time-zone arithmetic that would overflow (issue 11).
+        raise AppointmentError("Choose days from a year ago to three years ahead.")
     if hospital is not None:
         hospitals = [hospital]
     else:

@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:pk>/reschedule/", views.reschedule, name="reschedule"),
     path("<int:pk>/cancel/", views.cancel, name="cancel"),
     path("<int:pk>/rate/", views.rate, name="rate"),
+    path("<int:pk>/share-record/", views.share_record, name="share_record"),
     path("<int:pk>/<str:action>/", views.mark, name="mark"),
     path("doctor/day/", views.doctor_day, name="doctor_day"),
     path("doctor/week/", views.doctor_week, name="doctor_week"),

@@ -6,11 +6,11 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
@@ -35,10 +35,11 @@ from appointments.selectors import (
     appointments_visible_to,
     available_slots,
     booking_places,
+    can_see_visit_reason,
     desk_patient_from_token,
-    desk_patient_search,
     desk_patient_token,
     doctor_appointments_between,
+    hospital_appointments_matching,
     slots_by_day,
     time_off_conflicts,
     week_schedule,
@@ -53,8 +54,10 @@ from appointments.services import (
     appointment_mark,
     appointment_rate,
     appointment_reschedule,
+    appointment_share_record,
     can_change_booking,
     can_manage,
+    desk_patient_lookup,
     schedule_range_add,
     schedule_range_remove,
     schedule_set_validity,
@@ -62,6 +65,7 @@ from appointments.services import (
     time_off_cancel_conflicts,
     time_off_remove,
     visit_actions,
+    visit_actions_for,
 )
 from doctors.models import DoctorProfile
 from doctors.selectors import active_affiliations_of
@@ -215,6 +219,7 @@ def _detail_context(request, appointment: Appointment) -> dict:
         "cancel_form": CancelForm(),
         "rating_form": RatingForm(),
         "is_patient": is_patient,
+        "show_reason": can_see_visit_reason(user, appointment),
     }
 
 
@@ -239,7 +244,10 @@ def confirmed(request, pk: int):
 @login_required
 def calendar_file(request, pk: int):
     appointment = _visible(request, pk)
-    response = HttpResponse(ics.appointment_calendar(request, appointment), content_type="text/calendar")
+    calendar = ics.appointment_calendar(
+        request, appointment, show_reason=can_see_visit_reason(request.user, appointment)
+    )
+    response = HttpResponse(calendar, content_type="text/calendar")
     response["Content-Disposition"] = f'attachment; filename="appointment-{appointment.pk}.ics"'
     return response
 
@@ -310,6 +318,22 @@ def cancel(request, pk: int):
     else:
         messages.success(request, "The appointment has been cancelled and the time is free again.")
     return redirect(request.POST.get("next") if _safe_next(request) else reverse("appointments:detail", args=[pk]))
+
+
+@require_POST
+@login_required
+def share_record(request, pk: int):
+    appointment = _visible(request, pk)
+    try:
+        appointment_share_record(actor=request.user, appointment=appointment)
+    except AppointmentError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            gettext("%(doctor)s can now see your earlier record.") % {"doctor": appointment.doctor.display_name},
+        )
+    return redirect("appointments:detail", pk=pk)
 
 
 def _safe_next(request) -> bool:
@@ -565,12 +589,7 @@ def hospital_patients(request):
     if form.is_valid():
         query = form.cleaned_data["q"].strip()
         if query:
-            appointments = appointments.filter(
-                Q(patient__user__full_name__icontains=query)
-                | Q(patient__patient_number__iexact=query)
-                | Q(patient__user__email__iexact=query)
-                | Q(doctor__user__full_name__icontains=query)
-            )
+            appointments = appointments.filter(pk__in=hospital_appointments_matching(hospital, query))
         tz = hospital.tz
         if form.cleaned_data["date_from"]:
             start = datetime.datetime.combine(form.cleaned_data["date_from"], datetime.time.min, tzinfo=tz)
@@ -605,7 +624,7 @@ def desk(request):
         .order_by("start_at")
     )
     now = timezone.now()
-    rows = [(a, visit_actions(request.user, a, now)) for a in appointments]
+    rows = visit_actions_for(request.user, appointments, now)
     context = {
         "hospital": hospital, "day": day, "rows": rows, "previous": day - datetime.timedelta(days=1),
         "next": day + datetime.timedelta(days=1),
@@ -622,7 +641,11 @@ def _desk_find_patient(request, hospital, *, bad_link: bool = False):
     search = PatientSearchForm(None if bad_link else (request.GET or None))
     matches = []
     if search.is_bound and search.is_valid():
-        found = desk_patient_search(hospital, search.cleaned_data["q"])
+        try:
+            found = desk_patient_lookup(actor=request.user, hospital=hospital, query=search.cleaned_data["q"])
+        except AppointmentError as error:
+            search.add_error("q", str(error))
+            found = []
         matches = [(p, _desk_book_url(desk_patient_token(hospital, p))) for p in found]
     context = {"hospital": hospital, "search": search, "matches": matches, "bad_link": bad_link}
     return render(request, "appointments/desk_find_patient.html", context, status=400 if bad_link else 200)
@@ -688,6 +711,7 @@ def desk_register(request):
             user = patient_register_walk_in(
                 actor=request.user, hospital=hospital, email=data["email"], full_name=data["full_name"],
                 phone=data["phone"], date_of_birth=data["date_of_birth"], base_url=request.build_absolute_uri("/"),
+                registered_at=hospital,
             )  # fmt: skip
             messages.success(request, f"{user.full_name} is registered as {user.patient_profile.patient_number}.")
             return redirect(_desk_book_url(desk_patient_token(hospital, user.patient_profile)))

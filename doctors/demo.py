@@ -85,3 +85,14 @@ def seed(demo: dict) -> None:
             doctor=doctors[email], hospital=hospital, is_active=True,
             defaults={"department": hospital.departments.get(name=department_name), "consultation_fee": fee},
         )  # fmt: skip
+
+    # A doctor waiting for City Care's approval (issue 11): hadmin@example.com sees the request with the
+    # registration number under Doctors; the doctor is not listed or bookable there until approved.
+    from hospitals.models import JoinRequest
+
+    city_care = demo["hospitals"]["city-care-bengaluru"]
+    if not Affiliation.objects.filter(doctor=doctors["doctor2@example.com"], hospital=city_care).exists():
+        JoinRequest.objects.get_or_create(
+            doctor=doctors["doctor2@example.com"], hospital=city_care, status=JoinRequest.Status.PENDING,
+            defaults={"department": city_care.departments.filter(name="Dermatology").first(), "consultation_fee": 650},
+        )  # fmt: skip

@@ -22,9 +22,17 @@ def doctor_register(
     user = User.objects.create_user(
         email=email, password=password, full_name=full_name, phone=phone, role=User.Role.DOCTOR
     )
+    doctor_profile_create(user=user, registration_number=registration_number, specializations=specializations)
+    return user
+
+
+def doctor_profile_create(
+    *, user: User, registration_number: str, specializations: list[Specialization]
+) -> DoctorProfile:
+    """The doctor's profile for a new account (sign-up or seed). Not bookable until a hospital approves them."""
     profile = DoctorProfile.objects.create(user=user, registration_number=registration_number.strip())
     profile.specializations.set(specializations)
-    return user
+    return profile
 
 
 def _delete_file_later(storage, name: str) -> None:

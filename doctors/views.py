@@ -7,6 +7,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
@@ -26,12 +27,12 @@ from doctors import selectors
 from doctors.forms import DirectoryFilterForm, DoctorProfileForm, FeeForm, LeaveForm, LinkHospitalForm
 from doctors.models import DoctorProfile
 from doctors.services import DoctorError, doctor_update_profile
-from hospitals.models import Affiliation
+from hospitals.models import Affiliation, JoinRequest
 from hospitals.selectors import open_departments_by_hospital
 from hospitals.services import (
     AffiliationError,
-    affiliation_create,
     affiliation_end,
+    affiliation_request,
     affiliation_set_fee,
     future_appointments_of,
 )
@@ -186,6 +187,7 @@ def _my_hospitals_context(profile, link_form=None) -> dict:
         "profile": profile,
         "affiliations": affiliations,
         "past_affiliations": past,
+        "join_requests": profile.join_requests.filter(status=JoinRequest.Status.PENDING).select_related("hospital"),
         "link_form": link_form or LinkHospitalForm(exclude_hospital_ids=[a.hospital_id for a in affiliations]),
     }
 
@@ -205,14 +207,18 @@ def link_hospital(request):
     if form.is_valid():
         department = form.cleaned_data["department"]
         try:
-            affiliation_create(
+            affiliation_request(
                 actor=request.user, doctor=profile, hospital=department.hospital, department=department,
                 consultation_fee=form.cleaned_data["consultation_fee"],
             )  # fmt: skip
         except AffiliationError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, f"You are now listed at {department.hospital.name}.")
+            messages.success(
+                request,
+                gettext("You asked to join %(hospital)s. Its administrator checks your registration number first.")
+                % {"hospital": department.hospital.name},
+            )
             return redirect("doctors:my_hospitals")
     return render(request, "doctors/my_hospitals.html", _my_hospitals_context(profile, link_form=form), status=400)
 

@@ -13,9 +13,9 @@ register_server_process("asgi")  # `manage.py restore` refuses while this proces
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from hms.routing import websocket_urlpatterns  # noqa: E402
+from hms.websocket_origin import SameOriginValidator  # noqa: E402
 from notifications.scheduler import maybe_start_from_environment  # noqa: E402
 
 # `make run` (embedded mode, no Celery beat): reminders run in this process (see notifications.scheduler).
@@ -24,8 +24,8 @@ maybe_start_from_environment()
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        # Origin checked against ALLOWED_HOSTS before any consumer runs: a page on another site
-        # cannot open a socket with our user's cookies.
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        # Origin checked (same scheme/host/port as the request, host in ALLOWED_HOSTS) before any consumer runs:
+        # a page on another site or another port cannot open a socket with our user's cookies.
+        "websocket": SameOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )

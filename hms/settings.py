@@ -35,8 +35,10 @@ if not SECRET_KEY:
         )
     SECRET_KEY = "django-insecure-local-development-only-never-use-in-production-0123456789"  # noqa: S105
 
-# Never "*": the websocket origin check relies on this list.
+# Never "*": the websocket origin check and password-reset links rely on this list (refused loudly, issue 11).
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+if any(host == "*" for host in ALLOWED_HOSTS):
+    raise ImproperlyConfigured("ALLOWED_HOSTS must name the site's hosts; '*' is refused.")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
@@ -74,6 +76,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "hms.middleware.SessionIdleRefreshMiddleware",
     "ops.db_router.PrimaryPinMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -107,11 +110,21 @@ DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_health_checks=True)}
     DATABASES["default"].setdefault("OPTIONS", {})
-    if env_bool("DATABASE_POOL", False):
-        # psycopg 3 connection pool (Django >= 5.1); incompatible with CONN_MAX_AGE.
-        DATABASES["default"]["OPTIONS"]["pool"] = {"min_size": 2, "max_size": 20}
+    if env_bool("DATABASE_POOL", True):
+        # One psycopg 3 pool per server process (Django >= 5.1). Under ASGI every request runs in its own
+        # thread context, so persistent connections (CONN_MAX_AGE > 0) are never reused and pile up; the pool
+        # hands each request a connection and takes it back, never holding more than max_size per process.
+        # Size it to the server's sync threads (ASGI_THREADS); processes x max_size must fit max_connections.
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        DATABASES["default"]["OPTIONS"]["pool"] = {
+            "min_size": int(os.environ.get("DATABASE_POOL_MIN_SIZE", "2")),
+            "max_size": int(os.environ.get("DATABASE_POOL_MAX_SIZE", "8")),
+            "max_idle": 300,
+            "timeout": int(os.environ.get("DATABASE_POOL_TIMEOUT", "10")),
+        }
     else:
-        DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("CONN_MAX_AGE", "60"))
+        # DATABASE_POOL=0: a connection per request, closed at its end (CONN_MAX_AGE > 0 leaks under ASGI).
+        DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("CONN_MAX_AGE", "0"))
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME", "test_hms")}
 else:
     DATABASES = {
@@ -149,9 +162,11 @@ REDIS_KEY_PREFIX = os.environ.get("REDIS_KEY_PREFIX") or os.environ.get("PYTEST_
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Degrades to "no cache" while Redis is down, with short timeouts (hms/cache.py, issue 11).
+            "BACKEND": "hms.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": REDIS_KEY_PREFIX,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1},
         }
     }
     CHANNEL_LAYERS = {
@@ -204,16 +219,26 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_PREVENT_ENUMERATION = False
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = False
-ACCOUNT_FORMS = {"signup": "accounts.forms.PatientSignupForm"}
-# Lock an account after 5 failed logins in 15 minutes ("key" = the e-mail tried); the per-IP limit
-# is looser so one attacker cannot lock every user behind a shared hospital NAT.
+ACCOUNT_FORMS = {
+    "signup": "accounts.forms.PatientSignupForm",
+    # The reset form never says whether an address has an account (issue 11).
+    "reset_password": "accounts.forms.QuietResetPasswordForm",
+}
+# Login throttling (issue 11): failures per account (20 in 15 minutes, "key" = the e-mail tried) and per
+# (IP, account) (5 in 15 minutes, accounts.adapter); the per-IP ceilings are generous so a whole hospital
+# behind one NAT never locks itself out: 300 login posts a minute, 300 failures in 15 minutes.
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": "5/15m/key,30/15m/ip",
+    "login": "300/m/ip",
+    "login_failed": "20/15m/key,300/15m/ip",
+    "login_failed_ip_account": "5/15m/key",
     "signup": "20/h/ip",
     "reset_password": "10/h/ip,5/h/key",
 }
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_IDLE_SECONDS", str(30 * 60)))
-SESSION_SAVE_EVERY_REQUEST = True  # idle expiry: every request pushes the expiry forward
+# Idle expiry without a session write on every request: hms.middleware.SessionIdleRefreshMiddleware pushes the
+# expiry forward at most once per SESSION_REFRESH_SECONDS, so a session ends between AGE - REFRESH and AGE idle.
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_REFRESH_SECONDS = int(os.environ.get("SESSION_REFRESH_SECONDS", "60"))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # --- i18n / time -------------------------------------------------------------------------------
@@ -303,7 +328,8 @@ CONTENT_SECURITY_POLICY = {
         "style-src": ["'self'"],
         "img-src": ["'self'", "data:", "blob:"],
         "font-src": ["'self'"],
-        "connect-src": ["'self'", "ws:", "wss:"],
+        # 'self' covers ws:/wss: to this origin (CSP 3); no socket to any other host (issue 11).
+        "connect-src": ["'self'"],
         "media-src": ["'self'", "blob:", "mediastream:"],
         "frame-ancestors": ["'none'"],
         "form-action": ["'self'"],
@@ -356,6 +382,16 @@ NOTIFICATIONS_QUEUE = os.environ.get("NOTIFICATIONS_QUEUE", "celery")
 NOTIFICATIONS_MAX_RETRIES = int(os.environ.get("NOTIFICATIONS_MAX_RETRIES", "5"))
 NOTIFICATIONS_RETRY_BASE_SECONDS = float(os.environ.get("NOTIFICATIONS_RETRY_BASE_SECONDS", "30"))
 NOTIFICATIONS_RETRY_MAX_SECONDS = float(os.environ.get("NOTIFICATIONS_RETRY_MAX_SECONDS", "3600"))
+# Transactional outbox (issue 11): a sender's lease on a delivery row (longer than any provider timeout), and how
+# long a row may stay pending before the sweeper (Celery beat, every NOTIFICATIONS_SWEEP_SECONDS) enqueues it.
+NOTIFICATIONS_LEASE_SECONDS = int(os.environ.get("NOTIFICATIONS_LEASE_SECONDS", "60"))
+NOTIFICATIONS_OUTBOX_DELAY_SECONDS = int(os.environ.get("NOTIFICATIONS_OUTBOX_DELAY_SECONDS", "10"))
+NOTIFICATIONS_SWEEP_SECONDS = float(os.environ.get("NOTIFICATIONS_SWEEP_SECONDS", "5"))
+CELERY_BEAT_SCHEDULE["sweep-notification-outbox"] = {
+    "task": "notifications.tasks.sweep_outbox",
+    "schedule": NOTIFICATIONS_SWEEP_SECONDS,
+    "options": {"queue": NOTIFICATIONS_QUEUE, "expires": NOTIFICATIONS_SWEEP_SECONDS * 2},
+}
 # Reminders before an appointment, in minutes (defaults: 24 hours and 15 minutes).
 REMINDER_DAY_BEFORE_MINUTES = int(os.environ.get("REMINDER_DAY_BEFORE_MINUTES", str(24 * 60)))
 REMINDER_SHORTLY_BEFORE_MINUTES = int(os.environ.get("REMINDER_SHORTLY_BEFORE_MINUTES", "15"))
@@ -375,6 +411,10 @@ NOTIFICATIONS_EMBEDDED_POLL_SECONDS = float(os.environ.get("NOTIFICATIONS_EMBEDD
 # PRESENCE_TTL_SECONDS counts as gone (a crashed browser goes offline within a minute).
 PRESENCE_HEARTBEAT_SECONDS = int(os.environ.get("PRESENCE_HEARTBEAT_SECONDS", "20"))
 PRESENCE_TTL_SECONDS = int(os.environ.get("PRESENCE_TTL_SECONDS", "45"))
+
+# --- trust and safety (issue 11) ----------------------------------------------------------------
+# Front-desk patient searches per desk user per hour (each cross-hospital hit is also access-logged).
+DESK_LOOKUPS_PER_HOUR = int(os.environ.get("DESK_LOOKUPS_PER_HOUR", "60"))
 
 # --- medical records (issue 5) -------------------------------------------------------------------
 # Largest clinical upload (PDF, PNG, JPEG, DICOM) accepted into a patient's record.

@@ -150,3 +150,35 @@ class Affiliation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.doctor} at {self.hospital}{'' if self.is_active else ' (ended)'}"
+
+
+class JoinRequest(models.Model):
+    """A doctor asks to work at a hospital (issue 11). Nobody becomes bookable or listed on their own say-so: the
+    hospital's admin (or the platform) checks the registration number and approves, which creates the Affiliation."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for the hospital"
+        APPROVED = "approved", "Approved"
+        DECLINED = "declined", "Declined"
+
+    doctor = models.ForeignKey("doctors.DoctorProfile", on_delete=models.CASCADE, related_name="join_requests")
+    hospital = models.ForeignKey(Hospital, on_delete=models.CASCADE, related_name="join_requests")
+    department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    consultation_fee = models.DecimalField(max_digits=10, decimal_places=2, default=0)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["doctor", "hospital"], condition=Q(status="pending"), name="one_pending_join_request"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.doctor} asks to join {self.hospital} ({self.status})"

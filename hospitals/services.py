@@ -12,7 +12,7 @@ from accounts.models import User
 from appointments.models import Appointment
 from appointments.services import appointment_cancel, appointment_transition
 from doctors.models import DoctorProfile
-from hospitals.models import RESERVED_SLUGS, Affiliation, Department, Hospital, HospitalMembership
+from hospitals.models import RESERVED_SLUGS, Affiliation, Department, Hospital, HospitalMembership, JoinRequest
 from notifications.models import Notification
 from notifications.services import notify
 
@@ -53,6 +53,23 @@ def hospital_register(
     admin_phone: str = "",
 ) -> Hospital:
     """A new hospital and its first admin. The hospital stays pending until a super admin approves it."""
+    admin = User.objects.create_user(
+        email=admin_email,
+        password=admin_password,
+        full_name=admin_full_name,
+        phone=admin_phone,
+        role=User.Role.HOSPITAL_ADMIN,
+    )
+    return hospital_create_for_admin(
+        admin=admin, name=name, city=city, address=address, phone=phone, time_zone=time_zone
+    )
+
+
+@transaction.atomic
+def hospital_create_for_admin(
+    *, admin: User, name: str, city: str, address: str, phone: str, time_zone: str
+) -> Hospital:
+    """A pending hospital whose first admin is `admin` (a new hospital-admin account from sign-up)."""
     hospital = Hospital.objects.create(
         name=name.strip(),
         slug=_unique_slug(name),
@@ -61,13 +78,6 @@ def hospital_register(
         phone=phone.strip(),
         time_zone=time_zone,
         status=Hospital.Status.PENDING,
-    )
-    admin = User.objects.create_user(
-        email=admin_email,
-        password=admin_password,
-        full_name=admin_full_name,
-        phone=admin_phone,
-        role=User.Role.HOSPITAL_ADMIN,
     )
     HospitalMembership.objects.create(user=admin, hospital=hospital, role=HospitalMembership.Role.ADMIN)
     return hospital
@@ -242,22 +252,12 @@ def affiliation_create(
     department: Department | None,
     consultation_fee: Decimal = Decimal("0"),
 ) -> Affiliation:
-    """Link a doctor to a hospital. The doctor links themselves to an approved hospital; a hospital admin
-    adds a registered doctor to their own hospital. Both sides are told."""
-    acting_as_doctor = actor.pk == doctor.user_id
-    if acting_as_doctor:
-        if not hospital.is_approved:
-            raise AffiliationError(f"{hospital.name} is not open for new doctors.")
-    else:
-        _require_admin(actor, hospital, AffiliationError)
-    if not doctor.user.is_active:
-        raise AffiliationError(f"{doctor.display_name}'s account is deactivated.")
-    _check_department(hospital, department)
-    if consultation_fee < 0:
-        raise AffiliationError("The consultation fee cannot be negative.")
-    Hospital.objects.select_for_update().filter(pk=hospital.pk).first()
-    if Affiliation.objects.filter(doctor=doctor, hospital=hospital, is_active=True).exists():
-        raise AffiliationError(f"{doctor.display_name} already works at {hospital.name}.")
+    """Link a doctor to a hospital: the hospital's admin (who checked the registration number) adds a registered
+    doctor, directly or by approving the doctor's joining request; the platform admin may approve too. A doctor
+    never links themselves (issue 11): they ask with affiliation_request. Both sides are told."""
+    if not (actor.is_platform_admin or is_admin_of(actor, hospital)):
+        raise AffiliationError("Only this hospital's administrator can add doctors. Ask to join instead.")
+    _check_can_join(doctor, hospital, department, consultation_fee)
     try:
         with transaction.atomic():
             affiliation = Affiliation.objects.create(
@@ -283,6 +283,73 @@ def affiliation_create(
             url=reverse("doctors:my_hospitals") if is_doctor else reverse("hospitals:doctor_list"),
         )
     return affiliation
+
+
+def _check_can_join(doctor: DoctorProfile, hospital: Hospital, department, consultation_fee: Decimal) -> None:
+    if not doctor.user.is_active:
+        raise AffiliationError(f"{doctor.display_name}'s account is deactivated.")
+    _check_department(hospital, department)
+    if consultation_fee < 0:
+        raise AffiliationError("The consultation fee cannot be negative.")
+    Hospital.objects.select_for_update().filter(pk=hospital.pk).first()
+    if Affiliation.objects.filter(doctor=doctor, hospital=hospital, is_active=True).exists():
+        raise AffiliationError(f"{doctor.display_name} already works at {hospital.name}.")
+
+
+@transaction.atomic
+def affiliation_request(
+    *,
+    actor: User,
+    doctor: DoctorProfile,
+    hospital: Hospital,
+    department: Department | None,
+    consultation_fee: Decimal = Decimal("0"),
+) -> JoinRequest:
+    """The doctor asks to work at an approved hospital. They are neither bookable nor listed there until the
+    hospital's admin approves (join_request_decide); the admins are told and see the registration number."""
+    if actor.pk != doctor.user_id:
+        raise AffiliationError("Only the doctor can ask to join a hospital.")
+    if not hospital.is_approved:
+        raise AffiliationError(f"{hospital.name} is not open for new doctors.")
+    _check_can_join(doctor, hospital, department, consultation_fee)
+    try:
+        with transaction.atomic():
+            request = JoinRequest.objects.create(
+                doctor=doctor, hospital=hospital, department=department, consultation_fee=consultation_fee
+            )
+    except IntegrityError as error:
+        raise AffiliationError(f"You have already asked to join {hospital.name}.") from error
+    for admin in _admins_of(hospital):
+        notify(
+            recipient=admin, kind=Notification.Kind.AFFILIATION_CHANGED,
+            title=f"{doctor.display_name} asks to join {hospital.name}",
+            body=f"Check registration number {doctor.registration_number} before you approve.",
+            url=reverse("hospitals:doctor_list"),
+        )  # fmt: skip
+    return request
+
+
+@transaction.atomic
+def join_request_decide(*, actor: User, join_request: JoinRequest, approve: bool) -> JoinRequest:
+    """The hospital's admin (or the platform admin) approves or declines a doctor's joining request."""
+    locked = JoinRequest.objects.select_for_update().select_related("doctor__user", "hospital").get(pk=join_request.pk)
+    if not (actor.is_platform_admin or is_admin_of(actor, locked.hospital)):
+        raise AffiliationError("Only this hospital's administrator can decide on joining requests.")
+    if locked.status != JoinRequest.Status.PENDING:
+        raise AffiliationError("This request was already decided.")
+    if approve:
+        department = locked.department if locked.department and locked.department.is_active else None
+        affiliation_create(actor=actor, doctor=locked.doctor, hospital=locked.hospital, department=department,
+                           consultation_fee=locked.consultation_fee)  # fmt: skip
+    else:
+        notify(
+            recipient=locked.doctor.user, kind=Notification.Kind.AFFILIATION_CHANGED,
+            title=f"{locked.hospital.name} declined your request to join", body="", url=reverse("doctors:my_hospitals"),
+        )  # fmt: skip
+    locked.status = JoinRequest.Status.APPROVED if approve else JoinRequest.Status.DECLINED
+    locked.decided_by, locked.decided_at = actor, timezone.now()
+    locked.save(update_fields=["status", "decided_by", "decided_at"])
+    return locked
 
 
 def future_appointments_of(affiliation: Affiliation):

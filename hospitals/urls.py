@@ -15,6 +15,7 @@ urlpatterns = [
     path("manage/doctors/add/", views.doctor_add, name="doctor_add"),
     path("manage/doctors/add/<int:doctor_pk>/", views.doctor_add_confirm, name="doctor_add_confirm"),
     path("manage/doctors/<int:doctor_pk>/", views.doctor_detail, name="doctor_detail"),
+    path("manage/join-requests/<int:pk>/", views.join_request_decide, name="join_request_decide"),
     path("manage/affiliations/<int:pk>/remove/", views.doctor_remove, name="doctor_remove"),
     path("manage/staff/", views.staff_list, name="staff"),
     path("manage/staff/<int:pk>/deactivate/", views.staff_deactivate, name="staff_deactivate"),

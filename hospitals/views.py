@@ -5,6 +5,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
@@ -22,7 +23,7 @@ from hospitals.forms import (
     HospitalProfileForm,
     StaffForm,
 )
-from hospitals.models import Affiliation, HospitalMembership
+from hospitals.models import Affiliation, HospitalMembership, JoinRequest
 from hospitals.selectors import hospital_of, local_day, membership_of
 from hospitals.services import AffiliationError, HospitalError
 
@@ -160,8 +161,31 @@ def doctor_list(request):
         "affiliations": page.object_list,
         "filtered": any(filters.values()),
         "query_string": query.urlencode(),
+        "join_requests": hospital.join_requests.filter(status=JoinRequest.Status.PENDING)
+        .select_related("doctor__user", "department")
+        .prefetch_related("doctor__specializations"),
     }
     return render(request, "hospitals/doctor_list.html", context)
+
+
+@require_POST
+@role_required(User.Role.HOSPITAL_ADMIN)
+def join_request_decide(request, pk: int):
+    hospital = _admin_hospital(request)
+    join_request = get_object_or_404(JoinRequest, pk=pk, hospital=hospital, status=JoinRequest.Status.PENDING)
+    approve = request.POST.get("decision") == "approve"
+    try:
+        services.join_request_decide(actor=request.user, join_request=join_request, approve=approve)
+    except services.HospitalError as error:
+        messages.error(request, str(error))
+    else:
+        name = join_request.doctor.display_name
+        messages.success(
+            request,
+            (gettext("%(name)s now works here.") if approve else gettext("You declined %(name)s's request."))
+            % {"name": name},
+        )
+    return redirect("hospitals:doctor_list")
 
 
 @role_required(User.Role.HOSPITAL_ADMIN)

@@ -11,12 +11,16 @@ from django.conf import settings
 from django.db.models import Count, Max, Q
 
 from doctors.models import DoctorProfile
+from hms.sockets import RateLimit, session_group, session_key_of
 from notifications.models import Notification
 from notifications.presence import PRESENCE_GROUP, busy_among, presence_leave, presence_sweep, presence_touch
 from notifications.services import user_group_name
 
 # Close codes (4000-4999 are ours): the client does not retry a 4401.
 CLOSE_NOT_LOGGED_IN = 4401
+
+
+HEARTBEAT_RATE = (5, 20.0)  # heartbeats per seconds, per socket
 
 
 def _doctor_id_of(user) -> int | None:
@@ -32,6 +36,12 @@ def _inbox_state(user_id: int) -> tuple:
 
 
 class PresencePushMixin:
+    heartbeats = None  # set per socket in __init__
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.heartbeats = RateLimit(*HEARTBEAT_RATE)
+
     async def push_presence(self, doctor_id: int, online: bool) -> None:
         state = "offline"
         if online:
@@ -62,6 +72,8 @@ class NotificationConsumer(PresencePushMixin, AsyncJsonWebsocketConsumer):
             return
         self.group = user_group_name(user.pk)
         await self.channel_layer.group_add(self.group, self.channel_name)
+        self.session_group = session_group(session_key_of(self.scope) or "none")
+        await self.channel_layer.group_add(self.session_group, self.channel_name)  # closed on logout (issue 11)
         await self.accept()
         self.doctor_id = await database_sync_to_async(_doctor_id_of)(user)
         if self.doctor_id is not None:
@@ -88,6 +100,7 @@ class NotificationConsumer(PresencePushMixin, AsyncJsonWebsocketConsumer):
                 await self.watcher
         if self.group:
             await self.channel_layer.group_discard(self.group, self.channel_name)
+            await self.channel_layer.group_discard(self.session_group, self.channel_name)
         if self.doctor_id is not None:
             went_offline = await database_sync_to_async(presence_leave)(
                 doctor_id=self.doctor_id, connection=self.channel_name
@@ -95,8 +108,13 @@ class NotificationConsumer(PresencePushMixin, AsyncJsonWebsocketConsumer):
             if went_offline:
                 await self.push_presence(self.doctor_id, False)
 
+    async def session_ended(self, event):
+        await self.close(code=CLOSE_NOT_LOGGED_IN)
+
     async def receive_json(self, content, **kwargs):
         if isinstance(content, dict) and content.get("type") == "heartbeat":
+            if not self.heartbeats.allow():  # a tab beats every 20 s; a flood is ignored (issue 11)
+                return
             if self.doctor_id is not None:
                 await self._touch()
             await self.sweep_presence()
@@ -126,6 +144,8 @@ class PresenceConsumer(PresencePushMixin, AsyncJsonWebsocketConsumer):
 
     async def receive_json(self, content, **kwargs):
         if isinstance(content, dict) and content.get("type") == "heartbeat":
+            if not self.heartbeats.allow():
+                return
             await self.sweep_presence()
             await self.send_json({"type": "pong"})
 

@@ -56,8 +56,11 @@ class NotificationPreference(models.Model):
 
 
 class Delivery(models.Model):
-    """The idempotency key of outside delivery: one row per (notification, channel). A retried or
-    re-delivered task finds the row already sent and does nothing."""
+    """The transactional outbox of outside delivery (issue 11): one row per (notification, channel), written in
+    the same transaction as the notification. The row, not the broker, is the truth: a sweeper enqueues rows
+    still pending after a short delay (a lost enqueue, a killed worker or web process), and a sender first takes
+    a lease on the row (a conditional UPDATE, no lock held while the provider is called), so a re-delivered or
+    re-swept task finds the row leased or sent and does nothing."""
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -72,9 +75,19 @@ class Delivery(models.Model):
     destination = models.CharField(max_length=254, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # When the sweeper may (re)enqueue this row: creation time, then the backoff after a failure.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # A sender's claim on the row; expires so a killed worker's row is picked up again.
+    lease_until = models.DateTimeField(null=True, blank=True)
+    lease_token = models.CharField(max_length=32, blank=True)
 
     class Meta:
         verbose_name_plural = "deliveries"
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"], condition=models.Q(status__in=["pending", "failed"]), name="delivery_due"
+            )
+        ]
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["notification", "channel"], name="one_delivery_per_notification_channel")

@@ -3,6 +3,7 @@
 
 import datetime
 import logging
+import uuid
 from collections.abc import Iterable
 
 from asgiref.sync import async_to_sync
@@ -89,11 +90,17 @@ def _enqueue_deliveries(notification_id: int, channels: Iterable[str]) -> None:
 
 
 def notify(*, recipient: User, kind: str, title: str, body: str = "", url: str = "") -> Notification:
-    """Record a notification. Delivery (websocket poke, e-mail / SMS tasks per the recipient's
-    preferences) happens only once the caller's transaction commits, so a rolled-back booking tells
-    nobody anything."""
+    """Record a notification and its outbox rows (one Delivery per outside channel) in the caller's transaction.
+
+    After commit the deliveries are enqueued at once (the fast path) and the recipient's tabs are poked. If that
+    enqueue is lost (broker down, web process killed right after commit), the rows are still pending and the
+    sweeper (outbox_sweep) enqueues them a few seconds later. A rolled-back booking leaves no rows: nobody is told."""
     notification = Notification.objects.create(recipient=recipient, kind=kind, title=title, body=body, url=url)
     channels = delivery_channels(recipient=recipient, kind=kind)
+    now = timezone.now()
+    Delivery.objects.bulk_create(
+        [Delivery(notification=notification, channel=channel, next_attempt_at=now) for channel in channels]
+    )
     transaction.on_commit(lambda: _poke(recipient.pk), robust=True)
     if channels:
         # robust: a broker outage must not turn the user's committed booking into an error page.
@@ -155,45 +162,97 @@ def _send_sms(notification: Notification) -> str:
 SENDERS = {Channel.EMAIL: _send_email, Channel.SMS: _send_sms}
 
 
-def delivery_attempt(*, notification_id: int, channel: str, final: bool) -> str:
-    """One try at sending `notification_id` on `channel`. Idempotent: the (notification, channel)
-    Delivery row is locked while sending and, once sent, every later call does nothing.
+def _claim(delivery_id: int) -> str | None:
+    """Take the lease on a due row with one conditional UPDATE (no lock held afterwards); None if the row is sent,
+    gave up, or leased by another sender right now."""
+    now = timezone.now()
+    token = uuid.uuid4().hex
+    claimed = (
+        Delivery.objects.filter(pk=delivery_id, status__in=[Delivery.Status.PENDING, Delivery.Status.FAILED])
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+        .update(
+            lease_until=now + datetime.timedelta(seconds=settings.NOTIFICATIONS_LEASE_SECONDS),
+            lease_token=token,
+            attempts=F("attempts") + 1,
+        )
+    )
+    return token if claimed else None
 
-    Returns a DeliveryAttempt outcome ("sent", "failed", "gave_up") or "skipped" (already done, or the
-    notification no longer exists). Each real try is written to the delivery log."""
+
+def delivery_attempt(*, notification_id: int, channel: str, final: bool) -> str:
+    """One try at sending `notification_id` on `channel`. Idempotent with a lease: the sender first claims the
+    (notification, channel) outbox row, then calls the provider with no transaction or row lock open, then
+    records the outcome only if it still holds the lease. A row already sent, given up, or leased by another
+    sender is skipped, so a re-delivered or re-swept task never sends twice.
+
+    Returns a DeliveryAttempt outcome ("sent", "failed", "gave_up") or "skipped". Each real try is logged."""
     if channel not in SENDERS:
         raise ValueError(f"unknown channel {channel!r}")
     notification = Notification.objects.select_related("recipient").filter(pk=notification_id).first()
     if notification is None:
         return "skipped"
-    try:
+    try:  # rows written before the outbox existed (or by hand) get theirs now
         with transaction.atomic():
-            Delivery.objects.get_or_create(notification=notification, channel=channel)
-    except IntegrityError:
-        pass  # a concurrent attempt created it first; the lock below orders us behind it
-    with transaction.atomic():
-        delivery = Delivery.objects.select_for_update().get(notification=notification, channel=channel)
-        if delivery.status in (Delivery.Status.SENT, Delivery.Status.GAVE_UP):
-            return "skipped"
-        delivery.attempts += 1
-        try:
-            delivery.destination = SENDERS[channel](notification)
-        except Exception as error:  # any provider failure is logged and retried
-            outcome = DeliveryAttempt.Outcome.GAVE_UP if final else DeliveryAttempt.Outcome.FAILED
-            delivery.status = Delivery.Status.GAVE_UP if final else Delivery.Status.FAILED
-            delivery.save(update_fields=["status", "attempts"])
-            DeliveryAttempt.objects.create(
-                delivery=delivery, number=delivery.attempts, outcome=outcome, error=f"{type(error).__name__}: {error}"
+            delivery, _ = Delivery.objects.get_or_create(
+                notification=notification, channel=channel, defaults={"next_attempt_at": timezone.now()}
             )
-            logger.warning("%s delivery of notification %s: %s (%s)", channel, notification_id, outcome, error)
-            return outcome
-        delivery.status = Delivery.Status.SENT
-        delivery.sent_at = timezone.now()
-        delivery.save(update_fields=["status", "attempts", "destination", "sent_at"])
+    except IntegrityError:
+        delivery = Delivery.objects.get(notification=notification, channel=channel)
+    token = _claim(delivery.pk)
+    if token is None:
+        return "skipped"
+    mine = Delivery.objects.filter(pk=delivery.pk, lease_token=token)
+    attempt_number = mine.values_list("attempts", flat=True).first() or 0
+    try:
+        destination = SENDERS[channel](notification)
+    except Exception as error:  # any provider failure is logged and retried
+        outcome = DeliveryAttempt.Outcome.GAVE_UP if final else DeliveryAttempt.Outcome.FAILED
+        retry_at = timezone.now() + datetime.timedelta(seconds=retry_countdown(max(attempt_number - 1, 0)))
+        with transaction.atomic():
+            if mine.update(
+                status=Delivery.Status.GAVE_UP if final else Delivery.Status.FAILED,
+                next_attempt_at=retry_at, lease_until=None, lease_token="",
+            ):  # fmt: skip
+                DeliveryAttempt.objects.create(
+                    delivery_id=delivery.pk, number=attempt_number, outcome=outcome,
+                    error=f"{type(error).__name__}: {error}",
+                )  # fmt: skip
+        logger.warning("%s delivery of notification %s: %s (%s)", channel, notification_id, outcome, error)
+        return outcome
+    with transaction.atomic():
+        recorded = mine.update(
+            status=Delivery.Status.SENT, sent_at=timezone.now(), destination=destination, lease_until=None,
+            lease_token="",
+        )  # fmt: skip
         DeliveryAttempt.objects.create(
-            delivery=delivery, number=delivery.attempts, outcome=DeliveryAttempt.Outcome.SENT
+            delivery_id=delivery.pk, number=attempt_number, outcome=DeliveryAttempt.Outcome.SENT
         )
-        return DeliveryAttempt.Outcome.SENT
+    if not recorded:  # our lease ran out while the provider was slow: say so loudly, it may have gone twice
+        logger.error("%s delivery of notification %s outlived its lease", channel, notification_id)
+    return DeliveryAttempt.Outcome.SENT
+
+
+def outbox_sweep(*, limit: int = 500) -> int:
+    """Enqueue every outbox row still due after NOTIFICATIONS_OUTBOX_DELAY_SECONDS and not leased: the rows whose
+    enqueue was lost (broker down at commit, web process killed right after commit) or whose sender died
+    (worker killed: its lease expires). Run by Celery beat every few seconds; safe to run twice at once."""
+    from notifications.tasks import deliver_notification
+
+    now = timezone.now()
+    due = (
+        Delivery.objects.filter(status__in=[Delivery.Status.PENDING, Delivery.Status.FAILED])
+        .filter(next_attempt_at__lte=now - datetime.timedelta(seconds=settings.NOTIFICATIONS_OUTBOX_DELAY_SECONDS))
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+        .order_by("next_attempt_at")
+        .values_list("notification_id", "channel")[:limit]
+    )
+    count = 0
+    for notification_id, channel in due:
+        deliver_notification.apply_async((notification_id, channel), queue=settings.NOTIFICATIONS_QUEUE)
+        count += 1
+    if count:
+        logger.info("Outbox sweep enqueued %d delivery(ies)", count)
+    return count
 
 
 def retry_countdown(retries: int) -> float:

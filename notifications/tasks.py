@@ -4,7 +4,7 @@ from celery import shared_task
 from django.conf import settings
 
 from notifications.models import DeliveryAttempt
-from notifications.services import delivery_attempt, reminders_send_due, retry_countdown
+from notifications.services import delivery_attempt, outbox_sweep, reminders_send_due, retry_countdown
 
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=settings.NOTIFICATIONS_MAX_RETRIES)
@@ -24,3 +24,8 @@ def deliver_notification(self, notification_id: int, channel: str) -> str:
 @shared_task(acks_late=True)
 def send_due_reminders() -> int:
     return reminders_send_due()
+
+
+@shared_task(acks_late=True)
+def sweep_outbox() -> int:
+    return outbox_sweep()

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from patients.models import AccessLogEntry, ClinicalDocument, MedicalBackground, PatientProfile
+from patients.models import AccessLogEntry, PatientProfile
 
 
 @admin.register(PatientProfile)
@@ -11,25 +11,7 @@ class PatientProfileAdmin(admin.ModelAdmin):
     raw_id_fields = ["user"]
 
 
-class NoDeleteAdmin(admin.ModelAdmin):
-    """Clinical records are never hard-deleted, not even from the Django admin."""
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
-@admin.register(MedicalBackground)
-class MedicalBackgroundAdmin(NoDeleteAdmin):
-    list_display = ["patient", "updated_at"]
-    raw_id_fields = ["patient", "updated_by"]
-
-
-@admin.register(ClinicalDocument)
-class ClinicalDocumentAdmin(NoDeleteAdmin):
-    list_display = ["title", "patient", "kind", "created_at", "uploaded_by"]
-    list_filter = ["kind"]
-    raw_id_fields = ["patient", "uploaded_by", "hospital"]
-    readonly_fields = ["file", "preview", "content_type", "size", "original_name"]
+# MedicalBackground and ClinicalDocument are clinical data: not registered here (see prescriptions/admin.py).
 
 
 @admin.register(AccessLogEntry)

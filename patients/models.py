@@ -24,8 +24,14 @@ class PatientProfile(models.Model):
         O_NEG = "O-", "O-"
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="patient_profile")
-    # Human-friendly number printed on prescriptions and used by the front desk ("P000042").
+    # Printed on prescriptions and told to the front desk. Random ("P-7KQ4-M2XD", patients.services), so it
+    # cannot be guessed or enumerated (issue 11).
     patient_number = models.CharField(max_length=20, unique=True, editable=False)
+    # The hospital whose front desk registered this walk-in (its bookings open the record there, see
+    # appointments.services.booking_opens_record).
+    registered_at = models.ForeignKey(
+        "hospitals.Hospital", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     date_of_birth = models.DateField(null=True, blank=True)
     sex = models.CharField(max_length=12, choices=Sex.choices, default=Sex.UNDISCLOSED)
     blood_group = models.CharField(max_length=3, choices=BloodGroup.choices, blank=True, default="")
@@ -130,6 +136,7 @@ class AccessLogEntry(models.Model):
         DOCUMENT = "document", "Document"
         DOCUMENT_FILE = "document_file", "Document download"
         IMAGE = "image", "Image preview"
+        DESK_LOOKUP = "desk_lookup", "Found by a front desk"
 
     accessor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     accessor_role = models.CharField(max_length=20)

@@ -1,7 +1,8 @@
 import logging
+import secrets
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from accounts.models import User
 from patients.files import InspectedFile
@@ -23,6 +24,17 @@ def patient_register(*, email: str, password: str | None, full_name: str, phone:
     )
     patient_profile_create(user=user, **profile)
     return user
+
+
+# Crockford's base32 without I, L, O, U: read aloud and typed at a desk without confusion.
+PATIENT_NUMBER_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def new_patient_number() -> str:
+    """A random patient number, e.g. "P-7KQ4-M2XD": 32**8 (10**12) possibilities, so knowing one number says
+    nothing about any other and guessing one is hopeless (the desk lookup is rate-limited too)."""
+    chars = "".join(secrets.choice(PATIENT_NUMBER_ALPHABET) for _ in range(8))
+    return f"P-{chars[:4]}-{chars[4:]}"
 
 
 def patient_register_walk_in(
@@ -55,11 +67,13 @@ def _send_walk_in_invitation(user_id: int, hospital_id: int, base_url: str) -> N
 
 
 def patient_profile_create(*, user: User, **profile) -> PatientProfile:
-    # The number is derived from the primary key after insert, so concurrent signups never collide.
-    profile_row = PatientProfile.objects.create(user=user, patient_number=f"TMP-{user.pk}", **profile)
-    profile_row.patient_number = f"P{profile_row.pk:06d}"
-    profile_row.save(update_fields=["patient_number"])
-    return profile_row
+    for _ in range(5):  # a collision is astronomically rare; the unique constraint decides
+        try:
+            with transaction.atomic():
+                return PatientProfile.objects.create(user=user, patient_number=new_patient_number(), **profile)
+        except IntegrityError:
+            continue
+    raise IntegrityError("Could not allocate a patient number")
 
 
 BACKGROUND_FIELDS = ["allergies", "chronic_conditions", "past_surgeries", "current_medications", "family_history"]

@@ -52,10 +52,12 @@ def my_history(request):
 def history(request, pk: int):
     patient = get_object_or_404(patients_visible_to(request.user), pk=pk)
     log_clinical_read(request, patient=patient, kind=AccessLogEntry.Kind.HISTORY, object_id=patient.pk)
+    timeline, timeline_page = patient_timeline(patient, request.GET.get("page"))
     context = {
         "patient": patient,
         "background": medical_background_of(patient),
-        "timeline": patient_timeline(patient),
+        "timeline": timeline,
+        "page": timeline_page,
         "is_own_record": patient.user_id == request.user.pk,
     }
     if request.user.is_doctor:
@@ -132,9 +134,11 @@ def document_preview(request, pk: int):
 
 
 def _private_file_response(field_file, content_type: str, filename: str, *, inline: bool) -> FileResponse:
-    response = FileResponse(
-        field_file.open("rb"), content_type=content_type, as_attachment=not inline, filename=filename
-    )
+    try:
+        handle = field_file.open("rb")
+    except FileNotFoundError as error:  # the row outlived its file (restore, storage fault): a 404, not a 500
+        raise Http404("The file is missing.") from error
+    response = FileResponse(handle, content_type=content_type, as_attachment=not inline, filename=filename)
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response

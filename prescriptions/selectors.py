@@ -27,8 +27,17 @@ def consultations_waiting_for(user: User) -> QuerySet[Appointment]:
     )
 
 
+def _own_work(user: User) -> Q:
+    """What a doctor wrote themselves stays visible to them even where the patient's earlier record is not
+    shared with them (a desk booking the patient has not confirmed, see patients.selectors)."""
+    if user.is_authenticated and user.role == User.Role.DOCTOR:
+        return Q(doctor__user=user)
+    return Q(pk__in=[])
+
+
 def visits_visible_to(user: User) -> QuerySet[VisitNote]:
-    return VisitNote.objects.filter(patient__in=patients_visible_to(user).values("pk")).select_related(
+    in_care = Q(patient__in=patients_visible_to(user).values("pk"))
+    return VisitNote.objects.filter(in_care | _own_work(user)).select_related(
         "patient__user", "doctor__user", "hospital", "appointment", "updated_by"
     )
 
@@ -36,7 +45,7 @@ def visits_visible_to(user: User) -> QuerySet[VisitNote]:
 def prescriptions_visible_to(user: User) -> QuerySet[Prescription]:
     """Issued (and superseded) prescriptions of patients in the user's care; drafts only for their author."""
     return (
-        Prescription.objects.filter(patient__in=patients_visible_to(user).values("pk"))
+        Prescription.objects.filter(Q(patient__in=patients_visible_to(user).values("pk")) | _own_work(user))
         .filter(~Q(status=Prescription.Status.DRAFT) | Q(doctor__user=user))
         .select_related("patient__user", "doctor__user", "hospital", "visit__appointment", "issued_by", "supersedes")
     )

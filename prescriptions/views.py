@@ -7,7 +7,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import User
 from accounts.roles import role_required
 from patients.models import AccessLogEntry, PatientProfile
-from patients.selectors import medical_background_of
+from patients.selectors import clinical_record_visible_to, medical_background_of
 from patients.services import log_clinical_read
 from prescriptions.catalogue import search_icd10, search_medicines
 from prescriptions.forms import CorrectionForm, DiagnosisForm, IssueForm, PrescriptionItemForm, VisitNoteForm
@@ -33,19 +33,30 @@ from prescriptions.services import (
 
 
 def _visit_context(request, appointment, **forms) -> dict:
+    """Everything the visit page shows. Every rendering of it (first display or redisplay after a refused form)
+    reads the patient's clinical data, so the access-log row is written here, in the one place."""
     note = VisitNote.objects.filter(appointment=appointment).first()
     patient = appointment.patient
+    # The patient's summary and earlier visits only where the record is open to this doctor (issue 11).
+    record_open = clinical_record_visible_to(request.user, patient)
+    log_clinical_read(
+        request, patient=patient, kind=AccessLogEntry.Kind.VISIT, object_id=note.pk if note else None,
+        hospital_id=appointment.hospital_id,
+    )  # fmt: skip
     last_visits = (
         VisitNote.objects.filter(patient=patient)
         .exclude(appointment=appointment)
         .select_related("doctor__user", "hospital", "appointment")
         .prefetch_related("diagnoses")
         .order_by("-appointment__start_at")[:3]
+        if record_open
+        else VisitNote.objects.none()
     )
     context = {
         "appointment": appointment,
         "patient": patient,
-        "background": medical_background_of(patient),
+        "background": medical_background_of(patient) if record_open else None,
+        "record_open": record_open,
         "last_visits": last_visits,
         "note": note,
         "can_write": appointment.status in VISIT_OPEN_STATUSES,
@@ -91,11 +102,6 @@ def visit(request, pk: int):
                 messages.success(request, "Visit note saved.")
                 return redirect("prescriptions:visit", pk=appointment.pk)
         appointment.refresh_from_db()
-    log_clinical_read(
-        request, patient=appointment.patient, kind=AccessLogEntry.Kind.VISIT,
-        object_id=VisitNote.objects.filter(appointment=appointment).values_list("pk", flat=True).first(),
-        hospital_id=appointment.hospital_id,
-    )  # fmt: skip
     status = 400 if note_form is not None and note_form.errors else 200
     return render(
         request, "prescriptions/visit.html", _visit_context(request, appointment, note_form=note_form), status=status

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -28,7 +30,7 @@ def test_patient_signs_up_and_lands_on_patient_dashboard(client):
     assert user.email == "nina.patel@example.com"  # folded to lower case
     assert user.role == User.Role.PATIENT
     profile = PatientProfile.objects.get(user=user)
-    assert profile.patient_number == f"P{profile.pk:06d}"
+    assert re.fullmatch(r"P-[0-9A-Z]{4}-[0-9A-Z]{4}", profile.patient_number)  # random, not sequential
     assert str(profile.date_of_birth) == "1990-05-01"
 
 
@@ -139,3 +141,41 @@ def test_unknown_status_is_refused_with_message(client_for, super_admin, hospita
     assert "cannot become" in response.content.decode()
     hospital.refresh_from_db()
     assert hospital.status == Hospital.Status.APPROVED
+
+
+# --- issue 11: doctor and hospital sign-up run through allauth (one rate limit, signals, one validation) -------
+
+
+def test_doctor_and_hospital_signup_share_allauths_rate_limit(client, settings, specialization):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    for index in range(20):
+        if index % 2:
+            data = doctor_form(specialization, email=f"d{index}@example.com", registration_number=f"R-{index}")
+            url = reverse("signup_doctor")
+        else:
+            data = hospital_form(email=f"h{index}@example.com", hospital_name=f"Clinic {index}")
+            url = reverse("signup_hospital")
+        assert client.post(url, data).status_code == 302
+        client.logout()
+
+    refused = client.post(reverse("signup_doctor"), doctor_form(specialization, email="late@example.com"))
+
+    assert refused.status_code == 429
+    assert not User.objects.filter(email="late@example.com").exists()
+
+
+def test_doctor_signup_sends_allauths_signal(client, specialization):
+    from allauth.account.signals import user_signed_up
+
+    seen = []
+
+    def receiver(sender, request, user, **kwargs):
+        seen.append(user.email)
+
+    user_signed_up.connect(receiver)
+    try:
+        client.post(reverse("signup_doctor"), doctor_form(specialization))
+    finally:
+        user_signed_up.disconnect(receiver)
+
+    assert seen == ["omar@example.com"]

@@ -17,7 +17,7 @@ def test_page_shows_hospital_details(client_for, doctor, hospital):
     assert hospital.name in html and hospital.address in html and "Asia/Kolkata" in html and "Cardiology" in html
 
 
-def test_doctor_joins_an_approved_hospital(client_for, doctor, other_hospital):
+def test_doctor_asks_to_join_and_the_hospital_admin_approves(client_for, doctor, other_hospital, other_hospital_admin):
     department = DepartmentFactory(hospital=other_hospital, name="Cardiology")
     client = client_for(doctor.user)
     page = client.get(reverse("doctors:my_hospitals")).content.decode()
@@ -26,7 +26,14 @@ def test_doctor_joins_an_approved_hospital(client_for, doctor, other_hospital):
     response = client.post(reverse("doctors:link_hospital"), {"department": department.pk, "consultation_fee": "95"})
 
     assert response.status_code == 302
-    assert Affiliation.objects.get(doctor=doctor, hospital=other_hospital).consultation_fee == 95
+    assert not Affiliation.objects.filter(doctor=doctor, hospital=other_hospital).exists()  # not yet (issue 11)
+    assert "Waiting for approval" in client.get(reverse("doctors:my_hospitals")).content.decode()
+    admin = client_for(other_hospital_admin)
+    listing = admin.get(reverse("hospitals:doctor_list")).content.decode()
+    assert "Doctors asking to join" in listing and doctor.registration_number in listing
+    join_request = doctor.join_requests.get()
+    admin.post(reverse("hospitals:join_request_decide", args=[join_request.pk]), {"decision": "approve"})
+    assert Affiliation.objects.get(doctor=doctor, hospital=other_hospital, is_active=True).consultation_fee == 95
 
 
 def test_pending_hospital_is_not_offered_and_refused(client_for, doctor):
@@ -90,3 +97,19 @@ def test_leaving_without_appointments(client_for, doctor):
     assert response.status_code == 302
     affiliation.refresh_from_db()
     assert not affiliation.is_active
+
+
+def test_a_doctor_waiting_for_approval_is_not_listed_or_bookable(client_for, other_hospital, specialization):
+    from doctors.tests.factories import DoctorFactory
+
+    newcomer = DoctorFactory(user__full_name="Dr Made Up", registration_number="FAKE-1")
+    department = DepartmentFactory(hospital=other_hospital)
+    client_for(newcomer.user).post(
+        reverse("doctors:link_hospital"), {"department": department.pk, "consultation_fee": "1"}
+    )
+
+    assert "Dr Made Up" not in client_for(None).get(reverse("doctors:directory")).content.decode()
+    assert (
+        "Dr Made Up"
+        not in client_for(None).get(reverse("hospitals:detail", args=[other_hospital.slug])).content.decode()
+    )

@@ -9,8 +9,15 @@ from django.utils import timezone
 from appointments.models import Appointment, AppointmentEvent
 from appointments.tests.factories import AppointmentFactory
 from doctors.tests.factories import DoctorFactory
-from hospitals.models import Affiliation, Hospital
-from hospitals.services import AffiliationError, affiliation_create, affiliation_end, affiliation_set_fee
+from hospitals.models import Affiliation, Hospital, JoinRequest
+from hospitals.services import (
+    AffiliationError,
+    affiliation_create,
+    affiliation_end,
+    affiliation_request,
+    affiliation_set_fee,
+    join_request_decide,
+)
 from hospitals.tests.factories import DepartmentFactory, HospitalFactory
 from notifications.models import Notification
 
@@ -22,18 +29,49 @@ def newcomer(db):
     return DoctorFactory(user__full_name="Nia Newcomer")
 
 
-def test_doctor_links_self_to_approved_hospital_and_admin_is_told(newcomer, hospital, department, hospital_admin):
-    affiliation = affiliation_create(
+def test_doctor_asks_to_join_and_is_bookable_only_after_the_admin_approves(newcomer, hospital, department,
+                                                                           hospital_admin):  # fmt: skip
+    join_request = affiliation_request(
         actor=newcomer.user, doctor=newcomer, hospital=hospital, department=department, consultation_fee=Decimal(450)
     )
 
-    assert affiliation.is_active and affiliation.added_by == newcomer.user
-    assert affiliation.consultation_fee == Decimal(450)
+    assert not Affiliation.objects.filter(doctor=newcomer).exists()  # issue 11: not listed, not bookable yet
     told = Notification.objects.get(recipient=hospital_admin)
     assert told.kind == Notification.Kind.AFFILIATION_CHANGED
-    assert "Nia Newcomer" in told.title
-    # The actor is not notified of their own action.
+    assert "Nia Newcomer" in told.title and newcomer.registration_number in told.body
     assert not Notification.objects.filter(recipient=newcomer.user).exists()
+
+    join_request_decide(actor=hospital_admin, join_request=join_request, approve=True)
+
+    affiliation = Affiliation.objects.get(doctor=newcomer, hospital=hospital)
+    assert affiliation.is_active and affiliation.added_by == hospital_admin
+    assert affiliation.consultation_fee == Decimal(450)
+    assert JoinRequest.objects.get().status == JoinRequest.Status.APPROVED
+
+
+def test_a_doctor_cannot_add_themselves_directly(newcomer, hospital, department):
+    with pytest.raises(AffiliationError):
+        affiliation_create(actor=newcomer.user, doctor=newcomer, hospital=hospital, department=department)
+    assert not Affiliation.objects.exists()
+
+
+def test_only_this_hospitals_admin_or_the_platform_decides(newcomer, hospital, department, other_hospital_admin,
+                                                          super_admin):  # fmt: skip
+    join_request = affiliation_request(actor=newcomer.user, doctor=newcomer, hospital=hospital, department=department)
+    for actor in (other_hospital_admin, newcomer.user):
+        with pytest.raises(AffiliationError):
+            join_request_decide(actor=actor, join_request=join_request, approve=True)
+    assert not Affiliation.objects.filter(doctor=newcomer).exists()
+
+    join_request_decide(actor=super_admin, join_request=join_request, approve=False)
+    assert JoinRequest.objects.get().status == JoinRequest.Status.DECLINED
+    assert not Affiliation.objects.filter(doctor=newcomer).exists()
+
+
+def test_asking_twice_is_refused(newcomer, hospital, department):
+    affiliation_request(actor=newcomer.user, doctor=newcomer, hospital=hospital, department=department)
+    with pytest.raises(AffiliationError, match="already asked"):
+        affiliation_request(actor=newcomer.user, doctor=newcomer, hospital=hospital, department=department)
 
 
 def test_admin_adds_doctor_and_doctor_is_told(newcomer, hospital, department, hospital_admin):
@@ -44,9 +82,9 @@ def test_admin_adds_doctor_and_doctor_is_told(newcomer, hospital, department, ho
     assert not Notification.objects.filter(recipient=hospital_admin).exists()
 
 
-def test_doctor_may_work_at_several_hospitals(doctor, other_hospital):
+def test_doctor_may_work_at_several_hospitals(doctor, other_hospital, other_hospital_admin):
     department = DepartmentFactory(hospital=other_hospital)
-    affiliation_create(actor=doctor.user, doctor=doctor, hospital=other_hospital, department=department)
+    affiliation_create(actor=other_hospital_admin, doctor=doctor, hospital=other_hospital, department=department)
 
     assert Affiliation.objects.filter(doctor=doctor, is_active=True).count() == 2
 
@@ -55,26 +93,26 @@ def test_doctor_may_work_at_several_hospitals(doctor, other_hospital):
 def test_doctor_cannot_link_to_unapproved_hospital(newcomer, status):
     hospital = HospitalFactory(status=status)
     with pytest.raises(AffiliationError, match="not open"):
-        affiliation_create(actor=newcomer.user, doctor=newcomer, hospital=hospital, department=None)
+        affiliation_request(actor=newcomer.user, doctor=newcomer, hospital=hospital, department=None)
     assert not Affiliation.objects.exists()
 
 
 def test_link_twice_is_refused(doctor, hospital, department):
     with pytest.raises(AffiliationError, match="already works at"):
-        affiliation_create(actor=doctor.user, doctor=doctor, hospital=hospital, department=department)
+        affiliation_request(actor=doctor.user, doctor=doctor, hospital=hospital, department=department)
     assert Affiliation.objects.filter(doctor=doctor, hospital=hospital).count() == 1
 
 
 def test_department_of_another_hospital_is_refused(newcomer, hospital, other_hospital):
     foreign = DepartmentFactory(hospital=other_hospital)
     with pytest.raises(AffiliationError, match="another hospital"):
-        affiliation_create(actor=newcomer.user, doctor=newcomer, hospital=hospital, department=foreign)
+        affiliation_request(actor=newcomer.user, doctor=newcomer, hospital=hospital, department=foreign)
 
 
 def test_retired_department_is_refused(newcomer, hospital):
     retired = DepartmentFactory(hospital=hospital, is_active=False)
     with pytest.raises(AffiliationError, match="retired"):
-        affiliation_create(actor=newcomer.user, doctor=newcomer, hospital=hospital, department=retired)
+        affiliation_request(actor=newcomer.user, doctor=newcomer, hospital=hospital, department=retired)
 
 
 def test_other_hospitals_admin_cannot_add_or_remove(newcomer, doctor, hospital, department, other_hospital_admin):
@@ -95,14 +133,17 @@ def test_another_doctor_cannot_end_my_affiliation(doctor, other_doctor):
 def test_leave_and_rejoin_keeps_history(doctor, hospital, department, hospital_admin):
     first = doctor.affiliations.get()
     affiliation_end(actor=doctor.user, affiliation=first)
-    second = affiliation_create(actor=doctor.user, doctor=doctor, hospital=hospital, department=department)
+    join_request = affiliation_request(actor=doctor.user, doctor=doctor, hospital=hospital, department=department)
+    second = join_request_decide(actor=hospital_admin, join_request=join_request, approve=True).doctor.affiliations.get(
+        is_active=True
+    )
 
     first.refresh_from_db()
     assert (first.is_active, first.ended_by) == (False, doctor.user)
     assert first.ended_at is not None
     assert second.pk != first.pk and second.is_active
     assert list(Affiliation.objects.filter(doctor=doctor, hospital=hospital).order_by("pk")) == [first, second]
-    # The admin heard about both the leaving and the rejoining.
+    # The admin heard about both the leaving and the request to rejoin.
     assert Notification.objects.filter(recipient=hospital_admin).count() == 2
 
 

@@ -110,3 +110,16 @@ def access_log_flushable(live_url):
         cursor.execute(f"DELETE FROM {triggers.TABLE}")  # noqa: S608 - a constant table name
         for statement in triggers.SQLITE_FORWARD:
             cursor.execute(statement)
+
+
+def pytest_collection_modifyitems(config, items):
+    """`postgres` tests here (roles, TRUNCATE) run only on the PostgreSQL pass; a SQLite run deselects them."""
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        return
+    here = str(__file__).rsplit("/", 1)[0]
+    deselected = [item for item in items if item.get_closest_marker("postgres") and str(item.path).startswith(here)]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [item for item in items if item not in deselected]

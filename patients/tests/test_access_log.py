@@ -105,3 +105,44 @@ def test_admin_offers_no_add_change_or_delete(super_admin):
     assert not model_admin.has_add_permission(request)
     assert not model_admin.has_change_permission(request)
     assert not model_admin.has_delete_permission(request)
+
+
+# --- issue 11: the Django admin and redisplayed visit pages ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/django-admin/prescriptions/visitnote/",
+        "/django-admin/prescriptions/visitnoteversion/",
+        "/django-admin/prescriptions/prescription/",
+        "/django-admin/patients/medicalbackground/",
+        "/django-admin/patients/clinicaldocument/",
+    ],
+)
+def test_django_admin_does_not_browse_clinical_models(path, records, super_admin, client_for, patient):
+    client = client_for(super_admin)
+    before = len(_entries(patient))
+
+    assert client.get(path).status_code == 404
+    assert client.get(f"{path}{records['note'].pk}/change/").status_code == 404
+    index = client.get("/django-admin/").content.decode()
+    assert "Visit notes" not in index and "Medical backgrounds" not in index and "Prescriptions" not in index
+    assert len(_entries(patient)) == before
+
+
+@pytest.mark.parametrize(
+    ("url_name", "data"),
+    [("prescriptions:diagnosis_create", {"icd10_code": ""}), ("prescriptions:item_create", {"medicine_name": ""})],
+)
+def test_visit_page_redisplayed_after_a_refused_form_writes_the_access_log(url_name, data, records, doctor, patient,
+                                                                           client_for):  # fmt: skip
+    before = len(_entries(patient))
+
+    response = client_for(doctor.user).post(reverse(url_name, args=[records["appointment"].pk]), data)
+
+    assert response.status_code == 400
+    assert "Chest pain" in response.content.decode()  # the page shows the note again …
+    entries = _entries(patient)
+    assert len(entries) == before + 1  # … and says so in the log
+    assert (entries[-1].accessor, entries[-1].kind) == (doctor.user, AccessLogEntry.Kind.VISIT)
