@@ -33,7 +33,7 @@ run: seed
 ifdef REDIS_URL
 	$(BIN)/honcho start -f Procfile
 else
-	$(BIN)/daphne -b 127.0.0.1 -p 8000 hms.asgi:application
+	HMS_EMBEDDED_SCHEDULER=1 $(BIN)/daphne -b 127.0.0.1 -p 8000 hms.asgi:application
 endif
 
 worker: venv

@@ -3,6 +3,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from accounts.names import without_doctor_title
+
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
@@ -68,6 +70,9 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def save(self, *args, **kwargs):
         self.email = User.objects.normalize_email(self.email)
+        if self.role == self.Role.DOCTOR:
+            # Stored without "Dr": DoctorProfile.display_name adds the title once, everywhere (pages, PDF, menu).
+            self.full_name = without_doctor_title(self.full_name)
         super().save(*args, **kwargs)
 
     def get_full_name(self) -> str:

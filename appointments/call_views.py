@@ -16,7 +16,7 @@ from accounts.roles import role_required
 from appointments import calls
 from appointments.models import Appointment
 from appointments.selectors import appointments_visible_to
-from appointments.services import AppointmentError, appointment_transition
+from appointments.services import AppointmentError, appointment_mark, visit_has_started
 
 
 def _participant_appointment(request, pk: int) -> Appointment:
@@ -59,7 +59,7 @@ def call_page(request, pk: int):
         context.update(
             patient_age=_age(patient.date_of_birth, timezone.localdate(timezone=appointment.hospital.tz)),
             attendance=_attendance_rows(appointment),
-            can_complete=appointment.status in calls.CALLABLE_STATUSES,
+            can_complete=appointment.status in calls.CALLABLE_STATUSES and visit_has_started(appointment),
         )
     return render(request, "appointments/call.html", context)
 
@@ -76,9 +76,10 @@ def call_ice(request, pk: int):
 @require_POST
 @role_required(User.Role.DOCTOR)
 def call_complete(request, pk: int):
+    """The call page's "Mark appointment completed": the same service and rules as every other visit button."""
     appointment = get_object_or_404(appointments_visible_to(request.user), pk=pk)
     try:
-        appointment_transition(actor=request.user, appointment=appointment, to_status=Appointment.Status.COMPLETED)
+        appointment_mark(actor=request.user, appointment=appointment, action="complete")
     except AppointmentError as error:
         messages.error(request, str(error))
     else:
@@ -96,6 +97,9 @@ def call_record(request, pk: int):
         "start_local": calls.format_in_hospital_zone(appointment, appointment.start_at),
         "attendance": _attendance_rows(appointment),
     }
+    if request.GET.get("fragment"):
+        # The call page refreshes its record panel with this when someone joins or leaves.
+        return render(request, "appointments/_call_attendance.html", context)
     return render(request, "appointments/call_record.html", context)
 
 

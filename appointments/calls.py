@@ -116,12 +116,52 @@ def call_join(*, actor: User, appointment: Appointment) -> CallAttendance:
     # A person has one live session per call: a newer one replaces the older (the consumer closes it).
     # Rows left open by a server that died mid-call are closed here instead of staying "in the call".
     CallAttendance.objects.filter(appointment=appointment, user=actor, left_at__isnull=True).update(left_at=now)
-    return CallAttendance.objects.create(appointment=appointment, user=actor, joined_at=now)
+    attendance = CallAttendance.objects.create(appointment=appointment, user=actor, joined_at=now)
+    if actor.pk == appointment.doctor.user_id:
+        doctor_busy(appointment.doctor_id, f"call:{appointment.pk}", busy=True)
+    return attendance
 
 
 def call_leave(*, actor: User, attendance_id: int) -> None:
     """Close this session's attendance row (idempotent: a second leave keeps the first time)."""
     CallAttendance.objects.filter(pk=attendance_id, user=actor, left_at__isnull=True).update(left_at=timezone.now())
+    row = CallAttendance.objects.select_related("appointment__doctor").filter(pk=attendance_id, user=actor).first()
+    if row is not None and row.appointment.doctor.user_id == actor.pk:
+        still_in = CallAttendance.objects.filter(appointment=row.appointment, user=actor, left_at__isnull=True)
+        if not still_in.exists():  # a reload's new session keeps the doctor busy
+            doctor_busy(row.appointment.doctor_id, f"call:{row.appointment_id}", busy=False)
+
+
+def doctor_busy(doctor_id: int, reason: str, *, busy: bool) -> None:
+    """The doctor's presence badge says "Busy" while they are in a call or a consultation."""
+    from notifications.presence import presence_set_busy, push_presence_now
+
+    def apply() -> None:  # after commit: a rolled-back visit or call leaves the badge alone
+        if presence_set_busy(doctor_id=doctor_id, reason=reason, busy=busy):
+            push_presence_now(doctor_id)
+
+    transaction.on_commit(apply, robust=True)
+
+
+CALL_END_REASONS = {
+    Status.COMPLETED: "The doctor marked the appointment completed; the call is over.",
+    Status.CANCELLED: "The appointment was cancelled; the call is closed.",
+    Status.NO_SHOW: "The appointment was marked as a no-show; the call is closed.",
+}
+
+
+def call_end_broadcast(appointment_id: int, status: str) -> None:
+    """Tell every socket in the call that it is over (after the status change is committed)."""
+    from asgiref.sync import async_to_sync
+    from channels.layers import get_channel_layer
+
+    from appointments.consumers import group_name
+
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    reason = str(CALL_END_REASONS.get(status, "The call is closed."))
+    async_to_sync(layer.group_send)(group_name(appointment_id), {"type": "call.ended", "reason": reason})
 
 
 def call_attendance(appointment: Appointment) -> QuerySet[CallAttendance]:

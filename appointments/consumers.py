@@ -82,11 +82,12 @@ class CallConsumer(AsyncJsonWebsocketConsumer):
         if self.group is None:
             return
         await self.channel_layer.group_discard(self.group, self.channel_name)
-        if not self.replaced:
-            await self._to_group("left", {})
+        # The attendance row is closed before "left" goes out, so the other side's call record is up to date.
         if self.attendance_id is not None:
             await database_sync_to_async(calls.call_leave)(actor=self.user, attendance_id=self.attendance_id)
             self.attendance_id = None
+        if not self.replaced:
+            await self._to_group("left", {})
 
     async def receive_json(self, content, **kwargs):
         if self.group is None or not isinstance(content, dict):
@@ -112,11 +113,6 @@ class CallConsumer(AsyncJsonWebsocketConsumer):
         """The user logged out: this session's sockets close."""
         await self.close(code=CLOSE_REFUSED)
 
-    async def call_ended(self, event):
-        """The appointment was cancelled (appointments.services.appointment_cancel)."""
-        await self.send_json({"type": "ended"})
-        await self.close(code=CLOSE_REFUSED)
-
     async def call_signal(self, event):
         """A message from a participant's socket to everyone else in this call's group."""
         if event["sender"] == self.channel_name:
@@ -132,6 +128,12 @@ class CallConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json(
             {"type": event["kind"], "from": event["role"], "session": event["session"], **event["payload"]}
         )
+
+    async def call_ended(self, event):
+        """The appointment left the callable statuses (completed, cancelled, no-show): the call is over for both."""
+        reason = event.get("reason") or "The appointment was cancelled; the call is closed."
+        await self.send_json({"type": "ended", "reason": reason})
+        await self.close(code=CLOSE_REFUSED)
 
     async def call_chat(self, event):
         # Chat goes to both sides: the sender sees the stored message (with its time) as confirmation.

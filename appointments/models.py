@@ -18,6 +18,8 @@ class Appointment(models.Model):
 
     # Statuses that hold the time slot. Cancelled and no-show free it.
     ACTIVE_STATUSES = (Status.BOOKED, Status.CHECKED_IN, Status.IN_PROGRESS, Status.COMPLETED)
+    # Statuses of a visit still to happen (or happening): "Upcoming" lists. A visit completed early is past.
+    OPEN_STATUSES = (Status.BOOKED, Status.CHECKED_IN, Status.IN_PROGRESS)
 
     patient = models.ForeignKey("patients.PatientProfile", on_delete=models.PROTECT, related_name="appointments")
     doctor = models.ForeignKey("doctors.DoctorProfile", on_delete=models.PROTECT, related_name="appointments")

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from appointments.models import Appointment, AppointmentRating, ScheduleRange, TimeOff
-from appointments.slots import Slot, days_between, generate_slots
+from appointments.slots import Slot, days_between, generate_slots, slot_length
 from doctors.models import DoctorProfile
 from hospitals.models import Hospital, HospitalMembership
 from patients.models import PatientProfile
@@ -50,13 +50,23 @@ def overlapping(queryset: QuerySet[Appointment], start, end) -> QuerySet[Appoint
 # --- availability ------------------------------------------------------------------------------
 
 
-def bookable_window(now: datetime.datetime | None = None) -> tuple[datetime.datetime, datetime.datetime]:
-    """(earliest, latest) start a patient may book now: lead time ahead, at most the horizon ahead."""
+def booking_lead(actor: User | None) -> datetime.timedelta:
+    """How far ahead of now `actor` may book a slot start (negative: a slot already running).
+
+    Patients book at least BOOKING_MIN_LEAD_MINUTES ahead. Outpatient departments run on walk-ins, so the front
+    desk, hospital admins, doctors and platform admins may book the slot running now (it has not ended yet) or
+    the next free one."""
+    if actor is None or not actor.is_authenticated or actor.role == User.Role.PATIENT:
+        return datetime.timedelta(minutes=settings.BOOKING_MIN_LEAD_MINUTES)
+    return -(slot_length() - datetime.timedelta(seconds=1))
+
+
+def bookable_window(
+    now: datetime.datetime | None = None, *, actor: User | None = None
+) -> tuple[datetime.datetime, datetime.datetime]:
+    """(earliest, latest) start `actor` may book now (a patient when None): lead time, at most the horizon ahead."""
     now = now or timezone.now()
-    return (
-        now + datetime.timedelta(minutes=settings.BOOKING_MIN_LEAD_MINUTES),
-        now + datetime.timedelta(days=settings.BOOKING_HORIZON_DAYS),
-    )
+    return now + booking_lead(actor), now + datetime.timedelta(days=settings.BOOKING_HORIZON_DAYS)
 
 
 def bookable_hospitals(doctor: DoctorProfile) -> QuerySet[Hospital]:
@@ -93,13 +103,14 @@ def available_slots(
     include_taken: bool = False,
     now: datetime.datetime | None = None,
     respect_window: bool = True,
+    actor: User | None = None,
 ) -> list[Slot]:
     """Free slots of `doctor` on local days start_date..end_date (each hospital's own calendar), optionally
     only at one hospital and/or one mode. Four queries, whatever the size of the appointment table.
 
     include_taken keeps slots that are booked (the grid itself); respect_window=False ignores lead time and
-    horizon (a doctor's own week view)."""
-    earliest, latest = bookable_window(now)
+    horizon (a doctor's own week view); `actor` decides the lead time (see booking_lead)."""
+    earliest, latest = bookable_window(now, actor=actor)
     if respect_window:
         # Never loop over days nobody may book (a forged date far in the future costs nothing).
         start_date = max(start_date, (earliest - datetime.timedelta(days=1)).date())
@@ -223,7 +234,13 @@ def _earliest_slot(days: list[datetime.date], **generate_kwargs) -> Slot | None:
 
 
 def nearest_free_slots(
-    *, doctor: DoctorProfile, hospital: Hospital, mode: str, around: datetime.datetime, count: int = 3
+    *,
+    doctor: DoctorProfile,
+    hospital: Hospital,
+    mode: str,
+    around: datetime.datetime,
+    count: int = 3,
+    actor: User | None = None,
 ) -> list[Slot]:
     """The free slots closest in time to `around` (offered when the chosen one was just taken)."""
     local_day = around.astimezone(hospital.tz).date()
@@ -233,13 +250,20 @@ def nearest_free_slots(
         mode=mode,
         start_date=local_day - datetime.timedelta(days=3),
         end_date=local_day + datetime.timedelta(days=7),
+        actor=actor,
     )
     slots.sort(key=lambda slot: (abs((slot.start_at - around).total_seconds()), slot.start_at))
     return sorted(slots[:count])
 
 
 def slot_at(
-    *, doctor: DoctorProfile, hospital: Hospital, mode: str, start_at: datetime.datetime, include_taken: bool
+    *,
+    doctor: DoctorProfile,
+    hospital: Hospital,
+    mode: str,
+    start_at: datetime.datetime,
+    include_taken: bool,
+    actor: User | None = None,
 ) -> Slot | None:
     local_day = start_at.astimezone(hospital.tz).date()
     for slot in available_slots(
@@ -249,6 +273,7 @@ def slot_at(
         start_date=local_day,
         end_date=local_day,
         include_taken=include_taken,
+        actor=actor,
     ):
         if slot.start_at == start_at:
             return slot
@@ -306,6 +331,23 @@ def booking_places(doctor: DoctorProfile) -> list[tuple[Hospital, str]]:
         ((hospitals[hospital_id], mode) for hospital_id, mode in set(pairs)),
         key=lambda pair: (pair[0].name, modes.index(pair[1])),
     )
+
+
+def without_patient_clashes(slots: list[Slot], patient: PatientProfile, *, ignore_pk: int | None = None) -> list[Slot]:
+    """The slots that do not overlap the patient's own active appointments (one query): a slot the booking
+    would refuse with "already has an appointment at that time" is not offered in the first place."""
+    if not slots:
+        return slots
+    busy = list(
+        overlapping(
+            active_appointments().filter(patient=patient), min(s.start_at for s in slots), max(s.end_at for s in slots)
+        )
+        .exclude(pk=ignore_pk)
+        .values_list("start_at", "end_at")
+    )
+    if not busy:
+        return slots
+    return [slot for slot in slots if not any(start < slot.end_at and end > slot.start_at for start, end in busy)]
 
 
 def slots_by_day(slots: list[Slot], tz) -> dict[datetime.date, list[Slot]]:

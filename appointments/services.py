@@ -2,6 +2,7 @@
 
 import datetime
 import logging
+from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -28,9 +29,10 @@ from appointments.selectors import (
     slot_at,
     time_off_conflicts,
 )
-from appointments.slots import Slot, slot_length
+from appointments.slots import Slot, days_between, slot_length
 from doctors.models import DoctorProfile
 from hospitals.models import Affiliation, Hospital, HospitalMembership
+from hospitals.selectors import local_day, local_today
 from notifications.models import Notification
 from notifications.services import notify
 from patients.models import PatientProfile
@@ -80,6 +82,19 @@ def appointment_transition(*, actor: User, appointment: Appointment, to_status: 
         update_fields += ["cancelled_by", "cancellation_reason"]
     locked.save(update_fields=update_fields)
     record_event(appointment=locked, from_status=from_status, actor=actor, note=note)
+    if Status.IN_PROGRESS in (from_status, to_status):
+        from appointments.calls import doctor_busy
+
+        doctor_busy(locked.doctor_id, f"visit:{locked.pk}", busy=to_status == Status.IN_PROGRESS)
+    if (
+        locked.mode == Appointment.Mode.VIDEO
+        and from_status in Appointment.OPEN_STATUSES
+        and to_status not in Appointment.OPEN_STATUSES
+    ):
+        # Whoever is still in the video call is told it is over (not left "reconnecting").
+        from appointments.calls import call_end_broadcast
+
+        transaction.on_commit(partial(call_end_broadcast, locked.pk, to_status))
     if to_status == Status.COMPLETED:
         # Every way a visit completes (visit page, call page, prescription) passes here: bill it once.
         from billing.services import invoice_generate_for_visit
@@ -226,12 +241,12 @@ def _as_utc(value: datetime.datetime) -> datetime.datetime:
     return value.astimezone(datetime.UTC)
 
 
-def _slot_taken(*, doctor, hospital, mode, start_at) -> SlotTakenError:
-    alternatives = nearest_free_slots(doctor=doctor, hospital=hospital, mode=mode, around=start_at)
+def _slot_taken(*, doctor, hospital, mode, start_at, actor=None) -> SlotTakenError:
+    alternatives = nearest_free_slots(doctor=doctor, hospital=hospital, mode=mode, around=start_at, actor=actor)
     return SlotTakenError("That slot was just taken — here are the nearest free ones.", alternatives)
 
 
-def _check_bookable(*, patient, doctor, hospital, mode, start_at, ignore_pk=None) -> Slot:
+def _check_bookable(*, patient, doctor, hospital, mode, start_at, ignore_pk=None, actor=None) -> Slot:
     """Every rule a new slot must satisfy; raises AppointmentError with the reason."""
     if mode not in Appointment.Mode.values:
         raise AppointmentError("Choose in-person or video consultation.")
@@ -239,7 +254,7 @@ def _check_bookable(*, patient, doctor, hospital, mode, start_at, ignore_pk=None
         raise AppointmentError(f"{hospital.name} is not accepting bookings.")
     if not Affiliation.objects.filter(doctor=doctor, hospital=hospital, is_active=True).exists():
         raise AppointmentError(f"{doctor.display_name} no longer works at {hospital.name}.")
-    earliest, latest = bookable_window()
+    earliest, latest = bookable_window(actor=actor)
     if start_at < earliest:
         if start_at < timezone.now():
             raise AppointmentError("That time has already passed. Choose a future slot.")
@@ -248,14 +263,14 @@ def _check_bookable(*, patient, doctor, hospital, mode, start_at, ignore_pk=None
         )
     if start_at > latest:
         raise AppointmentError(f"Appointments can be booked at most {settings.BOOKING_HORIZON_DAYS} days ahead.")
-    slot = slot_at(doctor=doctor, hospital=hospital, mode=mode, start_at=start_at, include_taken=True)
+    slot = slot_at(doctor=doctor, hospital=hospital, mode=mode, start_at=start_at, include_taken=True, actor=actor)
     if slot is None:
         raise AppointmentError(
             f"{doctor.display_name} does not see patients at that time ({mode.replace('_', '-')}) at {hospital.name}."
         )
     doctor_busy = overlapping(active_appointments().filter(doctor=doctor), slot.start_at, slot.end_at)
     if doctor_busy.exclude(pk=ignore_pk).exists():
-        raise _slot_taken(doctor=doctor, hospital=hospital, mode=mode, start_at=start_at)
+        raise _slot_taken(doctor=doctor, hospital=hospital, mode=mode, start_at=start_at, actor=actor)
     _check_patient_free(patient=patient, start_at=slot.start_at, end_at=slot.end_at, ignore_pk=ignore_pk)
     return slot
 
@@ -273,13 +288,15 @@ def _check_patient_free(*, patient, start_at, end_at, ignore_pk=None) -> None:
         )
 
 
-def _integrity_to_domain(*, patient, doctor, hospital, mode, start_at, end_at, ignore_pk=None) -> AppointmentError:
+def _integrity_to_domain(
+    *, patient, doctor, hospital, mode, start_at, end_at, ignore_pk=None, actor=None
+) -> AppointmentError:
     """A constraint refused the row: say which one, in words (the competing row is committed and visible now)."""
     try:
         _check_patient_free(patient=patient, start_at=start_at, end_at=end_at, ignore_pk=ignore_pk)
     except AppointmentError as error:
         return error
-    return _slot_taken(doctor=doctor, hospital=hospital, mode=mode, start_at=start_at)
+    return _slot_taken(doctor=doctor, hospital=hospital, mode=mode, start_at=start_at, actor=actor)
 
 
 def _notify_other_party(
@@ -315,7 +332,7 @@ def appointment_book(
     if not can_book_for(actor, patient, hospital):
         raise PermissionDenied("You cannot book appointments for this patient at this hospital.")
     start_at = _as_utc(start_at)
-    slot = _check_bookable(patient=patient, doctor=doctor, hospital=hospital, mode=mode, start_at=start_at)
+    slot = _check_bookable(patient=patient, doctor=doctor, hospital=hospital, mode=mode, start_at=start_at, actor=actor)
     opens_record = booking_opens_record(actor=actor, patient=patient, hospital=hospital)
     try:
         with transaction.atomic():
@@ -326,9 +343,19 @@ def appointment_book(
     except IntegrityError:
         logger.info("Booking race lost: doctor %s at %s", doctor.pk, slot.start_at)
         raise _integrity_to_domain(
-            patient=patient, doctor=doctor, hospital=hospital, mode=mode, start_at=slot.start_at, end_at=slot.end_at
-        ) from None
+            patient=patient, doctor=doctor, hospital=hospital, mode=mode, start_at=slot.start_at, end_at=slot.end_at,
+            actor=actor,
+        ) from None  # fmt: skip
     record_event(appointment=appointment, from_status="", actor=actor, note="Booked")
+    if actor.pk == patient.user_id:
+        # The patient booked it themselves: a confirmation (e-mail by default) with the time in the hospital's zone.
+        notify(
+            recipient=patient.user, kind=Notification.Kind.APPOINTMENT_CONFIRMED,
+            title=f"Appointment confirmed: {describe_time(appointment)}",
+            body=f"With {doctor.display_name} at {hospital.name}, {hospital.address}, {hospital.city}"
+            f" ({appointment.get_mode_display().lower()}).",
+            url=reverse("appointments:detail", args=[appointment.pk]),
+        )  # fmt: skip
     _notify_other_party(
         actor=actor, appointment=appointment, kind=Notification.Kind.APPOINTMENT_BOOKED,
         patient_kind=Notification.Kind.APPOINTMENT_CONFIRMED,  # booked for them by the front desk
@@ -368,7 +395,7 @@ def appointment_reschedule(
         raise AppointmentError("Choose a different time to move the appointment to.")
     slot = _check_bookable(
         patient=locked.patient, doctor=locked.doctor, hospital=locked.hospital, mode=mode, start_at=start_at,
-        ignore_pk=locked.pk,
+        ignore_pk=locked.pk, actor=actor,
     )  # fmt: skip
     old_time = describe_time(appointment)
     locked.start_at, locked.end_at, locked.mode = slot.start_at, slot.end_at, mode
@@ -378,7 +405,7 @@ def appointment_reschedule(
     except IntegrityError:
         raise _integrity_to_domain(
             patient=locked.patient, doctor=locked.doctor, hospital=locked.hospital, mode=mode,
-            start_at=slot.start_at, end_at=slot.end_at, ignore_pk=locked.pk,
+            start_at=slot.start_at, end_at=slot.end_at, ignore_pk=locked.pk, actor=actor,
         ) from None  # fmt: skip
     record_event(appointment=locked, from_status=Status.BOOKED, actor=actor, note=f"Rescheduled from {old_time}")
     _notify_other_party(
@@ -422,7 +449,23 @@ def _end_call_sockets(appointment_id: int) -> None:
         async_to_sync(layer.group_send)(group_name(appointment_id), {"type": "call.ended"})
 
 
-VISIT_ACTIONS = {"check_in": Status.CHECKED_IN, "complete": Status.COMPLETED, "no_show": Status.NO_SHOW}
+VISIT_ACTIONS = {
+    "check_in": Status.CHECKED_IN,
+    "see_now": Status.IN_PROGRESS,
+    "complete": Status.COMPLETED,
+    "no_show": Status.NO_SHOW,
+}
+DOCTOR_ONLY_ACTIONS = {"see_now", "complete"}
+
+
+def visit_has_started(appointment: Appointment, now: datetime.datetime | None = None) -> bool:
+    """The one rule for "has this visit started?": its time has come, or the doctor is already seeing the patient
+    ("See now" for a checked-in walk-in). Completing and no-show wait for it, wherever the button is."""
+    return appointment.status == Status.IN_PROGRESS or appointment.start_at <= (now or timezone.now())
+
+
+def _is_treating_doctor(user: User, appointment: Appointment) -> bool:
+    return user.is_platform_admin or appointment.doctor.user_id == user.pk
 
 
 def visit_actions_for(user: User, appointments, now: datetime.datetime) -> list[tuple[Appointment, list]]:
@@ -438,32 +481,44 @@ def visit_actions(
 ) -> list[tuple[str, str]]:
     """The visit buttons this user gets for this appointment right now: (action, label)."""
     if not can_manage(user, appointment, hospital_ids=hospital_ids) or appointment.status not in (
-        Appointment.Status.BOOKED,
-        Appointment.Status.CHECKED_IN,
+        Status.BOOKED,
+        Status.CHECKED_IN,
+        Status.IN_PROGRESS,
     ):
         return []
     actions = []
-    if appointment.status == Appointment.Status.BOOKED:
+    doctor = _is_treating_doctor(user, appointment)
+    if appointment.status == Status.BOOKED:
         actions.append(("check_in", "Check in"))
-    if appointment.start_at <= now:
-        if appointment.doctor.user_id == user.pk or user.is_platform_admin:
+    if appointment.status == Status.CHECKED_IN and doctor and not visit_has_started(appointment, now):
+        actions.append(("see_now", "See now"))
+    if visit_has_started(appointment, now):
+        if doctor:
             actions.append(("complete", "Mark completed"))
-        actions.append(("no_show", "Mark no-show"))
+        if appointment.status != Status.IN_PROGRESS:
+            actions.append(("no_show", "Mark no-show"))
     return actions
 
 
 @transaction.atomic
 def appointment_mark(*, actor: User, appointment: Appointment, action: str) -> Appointment:
-    """Check-in, completed or no-show, by the doctor or the hospital's desk (completed: the doctor only)."""
+    """Check-in, see now, completed or no-show, by the doctor or the hospital's desk (see now and completed: the
+    doctor only). Every "complete" button (visit list, appointment page, call page) comes through here."""
     if action not in VISIT_ACTIONS or not can_manage(actor, appointment):
         raise PermissionDenied("You cannot change this appointment.")
-    if action == "complete" and not (actor.is_platform_admin or appointment.doctor.user_id == actor.pk):
+    if action in DOCTOR_ONLY_ACTIONS and not _is_treating_doctor(actor, appointment):
         raise PermissionDenied("Only the doctor completes a visit.")
-    if action != "check_in" and appointment.start_at > timezone.now():
+    if action == "see_now":
+        if appointment.status != Status.CHECKED_IN:
+            raise AppointmentError("Check the patient in before seeing them.")
+        today = local_day(appointment.hospital)
+        if not today.start <= appointment.start_at < today.end:
+            raise AppointmentError("A patient can be seen early only on the day of their appointment.")
+    elif action != "check_in" and not visit_has_started(appointment):
         raise AppointmentError("This appointment has not started yet.")
     if action == "check_in":
-        local_day = timezone.now().astimezone(appointment.hospital.tz).date()
-        if appointment.start_at.astimezone(appointment.hospital.tz).date() != local_day:
+        today = local_day(appointment.hospital)
+        if not today.start <= appointment.start_at < today.end:
             raise AppointmentError("Patients can be checked in only on the day of their appointment.")
     return appointment_transition(actor=actor, appointment=appointment, to_status=VISIT_ACTIONS[action])
 
@@ -519,7 +574,7 @@ def schedule_range_add(
         - datetime.datetime.combine(datetime.date.min, start_time)
     ) < slot_length():
         raise AppointmentError(f"A range must be at least {settings.SLOT_MINUTES} minutes long to hold a slot.")
-    today = timezone.now().astimezone(hospital.tz).date()
+    today = local_today(hospital)
     schedule = current_schedule(doctor, hospital, today)
     if schedule is None:
         schedule = WeeklySchedule.objects.create(doctor=doctor, hospital=hospital, valid_from=valid_from or today)
@@ -613,21 +668,24 @@ def time_off_add(
         raise AppointmentError("You are not linked to a hospital yet.")
     rows = []
     for place in hospitals:
-        tz = place.tz
-        start = datetime.datetime.combine(first_day, start_time or datetime.time.min, tzinfo=tz)
-        if end_time is None:
-            end = datetime.datetime.combine(last_day + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz)
+        if start_time is None:
+            # Whole days: from the first local midnight to the midnight after the last day, one stretch.
+            stretches = [(local_day(place, first_day).start, local_day(place, last_day).end)]
         else:
-            end = datetime.datetime.combine(last_day, end_time, tzinfo=tz)
-        rows.append(
+            # Part of each day: the same hours on every day of the range, not one block from the first day's
+            # start to the last day's end (the form says "from start time to end time each day").
+            stretches = [
+                (
+                    datetime.datetime.combine(day, start_time, tzinfo=place.tz).astimezone(datetime.UTC),
+                    datetime.datetime.combine(day, end_time, tzinfo=place.tz).astimezone(datetime.UTC),
+                )
+                for day in days_between(first_day, last_day)
+            ]
+        rows.extend(
             TimeOff.objects.create(
-                doctor=doctor,
-                hospital=place,
-                start_at=start.astimezone(datetime.UTC),
-                end_at=end.astimezone(datetime.UTC),
-                kind=kind,
-                note=note.strip()[:200],
+                doctor=doctor, hospital=place, start_at=start, end_at=end, kind=kind, note=note.strip()[:200]
             )
+            for start, end in stretches
         )
     return rows
 

@@ -43,6 +43,7 @@ from appointments.selectors import (
     slots_by_day,
     time_off_conflicts,
     week_schedule,
+    without_patient_clashes,
 )
 from appointments.services import (
     VISIT_ACTIONS,
@@ -70,7 +71,7 @@ from doctors.models import DoctorProfile
 from doctors.selectors import active_affiliations_of
 from hms.inputs import parse_ids
 from hospitals.models import HospitalMembership
-from hospitals.selectors import desk_hospital_of, hospital_of
+from hospitals.selectors import desk_hospital_of, hospital_of, local_day, local_today
 from patients.services import PatientError, patient_register_at_desk
 
 Role = User.Role
@@ -93,9 +94,30 @@ def _date_param(request, name: str = "date") -> datetime.date | None:
 # --- slot picker (booking, rescheduling, front desk) -------------------------------------------
 
 
-def _picker(request, doctor: DoctorProfile, places, data=None, default_place: str | None = None) -> dict:
+def _posted_day(request, tz) -> datetime.date | None:
+    """The local day of the slot the person chose (a refused booking shows that day again, not today)."""
+    try:
+        moment = datetime.datetime.fromisoformat(request.POST.get("start_at", ""))
+        if moment.tzinfo is None:
+            return None
+        day = moment.astimezone(tz).date()
+    except (ValueError, OverflowError):
+        return None
+    return day if EARLIEST_DATE <= day <= LATEST_DATE else None
+
+
+def _picker(
+    request,
+    doctor: DoctorProfile,
+    places,
+    data=None,
+    default_place: str | None = None,
+    patient=None,
+    ignore_pk: int | None = None,
+) -> dict:
     """Context for the slot picker: where/date form, a two-week strip of days with free slots, and the slots
-    of the chosen day in the hospital's local time."""
+    of the chosen day in the hospital's local time. With `patient`, slots that clash with that patient's own other
+    bookings are left out (they would only be refused)."""
     values = [place_value(h.pk, mode) for h, mode in places]
     place = request.GET.get("place") or default_place
     if place not in values:
@@ -106,18 +128,21 @@ def _picker(request, doctor: DoctorProfile, places, data=None, default_place: st
             hospital, mode = candidate, candidate_mode
     context = {"doctor": doctor, "places": places, "place": place, "hospital": hospital, "mode": mode}
     if hospital is None:
-        context["search_form"] = SlotSearchForm(places=places, initial={"date": timezone.now().date()})
+        context["search_form"] = SlotSearchForm(places=places, initial={"date": local_today(None)})
         return context
     tz = hospital.tz
-    today = timezone.now().astimezone(tz).date()
-    chosen = _date_param(request) or today
+    today = local_today(hospital)
+    asked = _date_param(request) or _posted_day(request, tz)
+    chosen = asked or today
     strip_start = max(today, chosen - datetime.timedelta(days=chosen.weekday()))
     slots = available_slots(
         doctor=doctor, hospital=hospital, mode=mode, start_date=strip_start,
-        end_date=strip_start + datetime.timedelta(days=STRIP_DAYS - 1),
+        end_date=strip_start + datetime.timedelta(days=STRIP_DAYS - 1), actor=request.user,
     )  # fmt: skip
+    if patient is not None:
+        slots = without_patient_clashes(slots, patient, ignore_pk=ignore_pk)
     by_day = slots_by_day(slots, tz)
-    if not _date_param(request) and by_day and chosen not in by_day:
+    if not asked and by_day and chosen not in by_day:
         chosen = min(by_day)  # first visit: jump to the first day with free slots
     context.update(
         search_form=SlotSearchForm(places=places, initial={"place": place, "date": chosen}),
@@ -163,7 +188,9 @@ def book(request, doctor_id: int):
             form.add_error(None, str(error))
         else:
             return redirect("appointments:confirmed", pk=appointment.pk)
-    context = _picker(request, doctor, places, default_place=request.POST.get("place"))
+    context = _picker(
+        request, doctor, places, default_place=request.POST.get("place"), patient=request.user.patient_profile
+    )
     context.update(form=form, alternatives=alternatives, action=reverse("appointments:book", args=[doctor.pk]))
     return render(request, "appointments/book.html", context, status=400 if form.errors else 200)
 
@@ -229,10 +256,17 @@ def calendar_file(request, pk: int):
 def appointment_list(request):
     now = timezone.now()
     visible = appointments_visible_to(request.user)
-    upcoming = visible.filter(end_at__gte=now, status__in=Appointment.ACTIVE_STATUSES).order_by("start_at")
+    upcoming = visible.filter(end_at__gte=now, status__in=Appointment.OPEN_STATUSES).order_by("start_at")
     past = visible.exclude(pk__in=upcoming.values("pk")).order_by("-start_at")
     page = Paginator(past, 20).get_page(request.GET.get("page"))
-    return render(request, "appointments/list.html", {"upcoming": upcoming[:50], "past": page})
+    upcoming = list(upcoming[:50])
+    for appointment in upcoming:
+        # The patient's own row offers Reschedule / Cancel (the same conditions as the appointment page).
+        appointment.patient_may_change = (
+            request.user.role == Role.PATIENT and appointment.status == Appointment.Status.BOOKED
+            and appointment.start_at > now
+        )  # fmt: skip
+    return render(request, "appointments/list.html", {"upcoming": upcoming, "past": page})
 
 
 @login_required
@@ -259,7 +293,10 @@ def reschedule(request, pk: int):
             messages.success(request, "Your appointment has been moved.")
             return redirect("appointments:detail", pk=appointment.pk)
     default = request.POST.get("place") or place_value(appointment.hospital_id, appointment.mode)
-    context = _picker(request, appointment.doctor, places, default_place=default)
+    context = _picker(
+        request, appointment.doctor, places, default_place=default, patient=appointment.patient,
+        ignore_pk=appointment.pk,
+    )  # fmt: skip
     context.update(
         form=form, alternatives=alternatives, appointment=appointment,
         action=reverse("appointments:reschedule", args=[appointment.pk]),
@@ -347,8 +384,7 @@ def _monday(day: datetime.date) -> datetime.date:
 
 def _doctor_today(profile: DoctorProfile) -> datetime.date:
     affiliation = active_affiliations_of(profile).first()
-    tz = affiliation.hospital.tz if affiliation else datetime.UTC
-    return timezone.now().astimezone(tz).date()
+    return local_today(affiliation.hospital if affiliation else None)
 
 
 @role_required(Role.DOCTOR)
@@ -374,10 +410,12 @@ def doctor_day(request):
 @role_required(Role.DOCTOR)
 def doctor_week(request):
     profile = request.user.doctor_profile
-    week_start = _monday(_date_param(request) or _doctor_today(profile))
+    today = _doctor_today(profile)
+    week_start = _monday(_date_param(request) or today)
     hospital_ids = [a.hospital_id for a in active_affiliations_of(profile)]
     context = {
         "doctor": profile, "days": week_schedule(profile, hospital_ids, week_start), "week_start": week_start,
+        "today": today,
         "previous": week_start - datetime.timedelta(days=7), "next": week_start + datetime.timedelta(days=7),
         "week_url": reverse("appointments:doctor_week"),
     }  # fmt: skip
@@ -474,10 +512,12 @@ def time_off(request):
         except AppointmentError as error:
             form.add_error(None, str(error))
         else:
-            conflicts = sum(time_off_conflicts(row).count() for row in rows)
+            counts = [(row, time_off_conflicts(row).count()) for row in rows]
+            conflicts = sum(count for _, count in counts)
             if conflicts:
+                first = next(row for row, count in counts if count)
                 messages.warning(request, f"{conflicts} booked appointment(s) fall in this time off. Keep or cancel?")
-                return redirect("appointments:time_off_detail", pk=rows[0].pk)
+                return redirect("appointments:time_off_detail", pk=first.pk)
             messages.success(request, "Time off saved. Those slots are no longer offered.")
             return redirect("appointments:time_off")
     upcoming = (
@@ -500,11 +540,7 @@ def time_off_detail(request, pk: int):
         )
         messages.success(request, f"{len(cancelled)} appointment(s) cancelled; the patients have been notified.")
         return redirect("appointments:time_off_detail", pk=item.pk)
-    tz = item.hospital.tz if item.hospital else datetime.UTC
-    context = {
-        "item": item, "conflicts": time_off_conflicts(item), "local_start": item.start_at.astimezone(tz),
-        "local_end": item.end_at.astimezone(tz), "time_zone": str(tz),
-    }  # fmt: skip
+    context = {"item": item, "conflicts": time_off_conflicts(item)}
     return render(request, "appointments/time_off_detail.html", context)
 
 
@@ -531,10 +567,10 @@ def hospital_week(request):
     chosen = next((d for d in doctors if str(d.pk) == request.GET.get("doctor")), doctors[0] if doctors else None)
     if request.GET.get("doctor") and (chosen is None or str(chosen.pk) != request.GET["doctor"]):
         raise Http404("No such doctor at this hospital.")
-    today = timezone.now().astimezone(hospital.tz).date()
+    today = local_today(hospital)
     week_start = _monday(_date_param(request) or today)
     context = {
-        "hospital": hospital, "doctors": doctors, "doctor": chosen, "week_start": week_start,
+        "hospital": hospital, "doctors": doctors, "doctor": chosen, "week_start": week_start, "today": today,
         "previous": week_start - datetime.timedelta(days=7), "next": week_start + datetime.timedelta(days=7),
         "days": week_schedule(chosen, [hospital.pk], week_start) if chosen else [],
     }  # fmt: skip
@@ -580,12 +616,10 @@ def hospital_patients(request):
 @role_required(*DESK_ROLES)
 def desk(request):
     hospital = desk_hospital_of(request.user)
-    day = _date_param(request) or timezone.now().astimezone(hospital.tz).date()
-    start = datetime.datetime.combine(day, datetime.time.min, tzinfo=hospital.tz)
+    chosen_day = local_day(hospital, _date_param(request))
+    day = chosen_day.date
     appointments = (
-        Appointment.objects.filter(
-            hospital=hospital, start_at__gte=start, start_at__lt=start + datetime.timedelta(days=1)
-        )
+        Appointment.objects.filter(hospital=hospital, start_at__gte=chosen_day.start, start_at__lt=chosen_day.end)
         .select_related("patient__user", "doctor__user", "hospital")
         .order_by("start_at")
     )
@@ -654,7 +688,9 @@ def desk_book(request):
         else:
             messages.success(request, f"Booked for {patient.user.full_name}.")
             return redirect("appointments:detail", pk=appointment.pk)
-    context = _picker(request, doctor, places, default_place=request.POST.get("place")) if doctor else {}
+    context = (
+        _picker(request, doctor, places, default_place=request.POST.get("place"), patient=patient) if doctor else {}
+    )
     context.update(
         hospital=hospital, patient=patient, patient_token=token, doctors=doctors, doctor=doctor, form=form,
         alternatives=alternatives, keep_params=[("patient", token), ("doctor", doctor.pk if doctor else "")],
@@ -672,7 +708,7 @@ def desk_register(request):
         try:
             profile = patient_register_at_desk(
                 actor=request.user, email=data["email"], full_name=data["full_name"], phone=data["phone"],
-                date_of_birth=data["date_of_birth"],
+                date_of_birth=data["date_of_birth"], base_url=request.build_absolute_uri("/"),
             )  # fmt: skip
         except PatientError as error:
             form.add_error("email", str(error))

@@ -16,6 +16,10 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from hms.routing import websocket_urlpatterns  # noqa: E402
 from hms.websocket_origin import SameOriginValidator  # noqa: E402
+from notifications.scheduler import maybe_start_from_environment  # noqa: E402
+
+# `make run` (embedded mode, no Celery beat): reminders run in this process (see notifications.scheduler).
+maybe_start_from_environment()
 
 application = ProtocolTypeRouter(
     {

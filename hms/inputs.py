@@ -8,6 +8,7 @@ import datetime
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 MAX_DB_INT = 2**63 - 1
 # Dates outside this range are typing mistakes here (and 9999-12-31 + 1 day overflows).
@@ -34,7 +35,7 @@ def validate_sensible_date(value: datetime.date) -> None:
 
 
 def validate_date_of_birth(value: datetime.date) -> None:
-    if value > datetime.date.today():
+    if value > timezone.localdate():
         raise ValidationError("The date of birth cannot be in the future.")
     if value < EARLIEST_DATE:
         raise ValidationError(f"Enter a date of birth after {EARLIEST_DATE.year}.")

@@ -404,6 +404,10 @@ CELERY_BEAT_SCHEDULE["sweep-notification-outbox"] = {
 # Reminders before an appointment, in minutes (defaults: 24 hours and 15 minutes).
 REMINDER_DAY_BEFORE_MINUTES = int(os.environ.get("REMINDER_DAY_BEFORE_MINUTES", str(24 * 60)))
 REMINDER_SHORTLY_BEFORE_MINUTES = int(os.environ.get("REMINDER_SHORTLY_BEFORE_MINUTES", "15"))
+# Booked less than a day ahead: the "day before" reminder goes out this long before the start instead.
+REMINDER_LATE_BOOKING_MINUTES = int(os.environ.get("REMINDER_LATE_BOOKING_MINUTES", "120"))
+# Embedded mode (`make run` without REDIS_URL): the web process sends due reminders this often.
+EMBEDDED_SCHEDULER_SECONDS = float(os.environ.get("EMBEDDED_SCHEDULER_SECONDS", "60"))
 CELERY_BEAT_SCHEDULE["send-due-reminders"] = {
     "task": "notifications.tasks.send_due_reminders",
     "schedule": 60.0,

@@ -1,8 +1,57 @@
+import datetime
+import zoneinfo
+from dataclasses import dataclass
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from hospitals.models import Affiliation, Department, Hospital, HospitalMembership
+
+# --- "a local day at this hospital": the one definition every view, service and template uses ----------------
+
+
+@dataclass(frozen=True)
+class LocalDay:
+    """One calendar day in a hospital's own zone, with its aware UTC bounds [start, end) for queries.
+
+    A DST day is 23 or 25 hours long: both bounds are midnights in the zone, never start + 24 h."""
+
+    date: datetime.date
+    start: datetime.datetime
+    end: datetime.datetime
+    tz: datetime.tzinfo
+
+
+def zone_of(place: "Hospital | datetime.tzinfo | str | None") -> datetime.tzinfo:
+    """The zone of a hospital (or a zone, or a zone name); UTC when there is no hospital."""
+    if place is None:
+        return datetime.UTC
+    if isinstance(place, Hospital):
+        return place.tz
+    if isinstance(place, str):
+        return zoneinfo.ZoneInfo(place)
+    return place
+
+
+def local_today(place: "Hospital | datetime.tzinfo | str | None", *, now: datetime.datetime | None = None):
+    """Today's date at the hospital (not the server's, not UTC's)."""
+    return (now or timezone.now()).astimezone(zone_of(place)).date()
+
+
+def local_day(
+    place: "Hospital | datetime.tzinfo | str | None",
+    day: datetime.date | None = None,
+    *,
+    now: datetime.datetime | None = None,
+) -> LocalDay:
+    """`day` (default: today) at the hospital, with the UTC instants where it starts and ends."""
+    tz = zone_of(place)
+    day = day or local_today(tz, now=now)
+    start = datetime.datetime.combine(day, datetime.time.min, tzinfo=tz)
+    end = datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz)
+    return LocalDay(date=day, start=start.astimezone(datetime.UTC), end=end.astimezone(datetime.UTC), tz=tz)
 
 
 def membership_of(user, *roles: str) -> HospitalMembership:

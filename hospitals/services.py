@@ -10,7 +10,7 @@ from django.utils.text import slugify
 
 from accounts.models import User
 from appointments.models import Appointment
-from appointments.services import appointment_transition
+from appointments.services import appointment_cancel, appointment_transition
 from doctors.models import DoctorProfile
 from hospitals.models import RESERVED_SLUGS, Affiliation, Department, Hospital, HospitalMembership, JoinRequest
 from notifications.models import Notification
@@ -101,7 +101,35 @@ def hospital_set_status(*, actor: User, hospital: Hospital, status: str) -> Hosp
     hospital.status_changed_at = timezone.now()
     hospital.status_changed_by = actor
     hospital.save(update_fields=["status", "status_changed_at", "status_changed_by"])
+    cancelled = _cancel_bookings_of_suspended(actor, hospital) if status == Hospital.Status.SUSPENDED else 0
+    for admin in _admins_of(hospital):
+        if status == Hospital.Status.APPROVED:
+            title = f"{hospital.name} is approved"
+            body = "Patients can now find your doctors and book appointments. Add departments, doctors and staff."
+        else:
+            title = f"{hospital.name} is suspended"
+            body = (
+                "Your hospital no longer appears to patients and takes no bookings. "
+                f"{cancelled} booked appointment(s) still to come were cancelled and the patients told."
+            )
+        notify(recipient=admin, kind=Notification.Kind.ACCOUNT, title=title, body=body,
+               url=reverse("hospitals:admin_dashboard"))  # fmt: skip
     return hospital
+
+
+def _cancel_bookings_of_suspended(actor: User, hospital: Hospital) -> int:
+    """A suspended hospital takes no visits: its booked appointments still to come are cancelled, and each
+    patient and doctor is told why (so nobody travels to a closed hospital or waits in a dead call). Visits
+    already checked in, in progress or over are left as they are. Approving it again does not rebook them."""
+    reason = f"{hospital.name} is not taking appointments at the moment. Please book with another hospital."
+    due = Appointment.objects.filter(
+        hospital=hospital, status=Appointment.Status.BOOKED, start_at__gt=timezone.now()
+    ).select_related("patient__user", "doctor__user", "hospital")
+    count = 0
+    for appointment in due:
+        appointment_cancel(actor=actor, appointment=appointment, reason=reason)
+        count += 1
+    return count
 
 
 # --- permissions ---------------------------------------------------------------------------------

@@ -5,7 +5,6 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
@@ -25,7 +24,7 @@ from hospitals.forms import (
     StaffForm,
 )
 from hospitals.models import Affiliation, HospitalMembership, JoinRequest
-from hospitals.selectors import hospital_of, membership_of
+from hospitals.selectors import hospital_of, local_day, membership_of
 from hospitals.services import AffiliationError, HospitalError
 
 ADMIN = HospitalMembership.Role.ADMIN
@@ -51,14 +50,14 @@ def admin_dashboard(request):
 @role_required(User.Role.STAFF)
 def staff_dashboard(request):
     membership = membership_of(request.user)
-    now = timezone.now()
-    local_today = timezone.localtime(now, membership.hospital.tz).date()
+    today = local_day(membership.hospital)
     todays = (
-        Appointment.objects.filter(hospital=membership.hospital, start_at__date=local_today)
+        Appointment.objects.filter(hospital=membership.hospital, start_at__gte=today.start, start_at__lt=today.end)
         .select_related("doctor__user", "patient__user")
         .order_by("start_at")
     )
-    return render(request, "hospitals/staff_dashboard.html", {"membership": membership, "todays": todays})
+    context = {"membership": membership, "todays": todays, "today": today.date}
+    return render(request, "hospitals/staff_dashboard.html", context)
 
 
 # --- public ----------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from django.db.models import Count, Max, Q
 from doctors.models import DoctorProfile
 from hms.sockets import RateLimit, session_group, session_key_of
 from notifications.models import Notification
-from notifications.presence import PRESENCE_GROUP, presence_leave, presence_sweep, presence_touch
+from notifications.presence import PRESENCE_GROUP, busy_among, presence_leave, presence_sweep, presence_touch
 from notifications.services import user_group_name
 from reports.live import PLATFORM_STATS_GROUP
 
@@ -44,8 +44,11 @@ class PresencePushMixin:
         self.heartbeats = RateLimit(*HEARTBEAT_RATE)
 
     async def push_presence(self, doctor_id: int, online: bool) -> None:
+        state = "offline"
+        if online:
+            state = "busy" if await database_sync_to_async(busy_among)([doctor_id]) else "online"
         await self.channel_layer.group_send(
-            PRESENCE_GROUP, {"type": "presence.changed", "doctor": doctor_id, "online": online}
+            PRESENCE_GROUP, {"type": "presence.changed", "doctor": doctor_id, "online": online, "state": state}
         )
         # "Doctors online now" on the platform statistics page.
         await self.channel_layer.group_send(PLATFORM_STATS_GROUP, {"type": "platform.stats"})
@@ -159,4 +162,5 @@ class PresenceConsumer(PresencePushMixin, AsyncJsonWebsocketConsumer):
             await self.send_json({"type": "pong"})
 
     async def presence_changed(self, event):
-        await self.send_json({"type": "presence", "doctor": event["doctor"], "online": event["online"]})
+        state = event.get("state") or ("online" if event["online"] else "offline")
+        await self.send_json({"type": "presence", "doctor": event["doctor"], "online": event["online"], "state": state})

@@ -58,6 +58,13 @@ def _set_online_member(doctor_id: int, online: bool) -> None:
         cache.set(ONLINE_SET_KEY, members, timeout=None)
 
 
+# The online set (which doctors the sweep watches) is changed only while the doctor's own lock is held.
+# It used to be changed after that lock was released: on a reload, the old tab's "leave" (pagehide close)
+# and the new tab's "touch" raced, and the leave's "remove from the set" could land after the touch's "add".
+# The doctor was then online but outside the set, so when their last tab later died without a goodbye
+# (crash, lost network) the sweep never looked at them and the "offline" push was never sent.
+
+
 def presence_touch(*, doctor_id: int, connection: str) -> bool:
     """A tab connected or sent a heartbeat. Returns True if the doctor just came online."""
     now = time.time()
@@ -66,7 +73,7 @@ def presence_touch(*, doctor_id: int, connection: str) -> bool:
         was_online = bool(connections)
         connections[connection] = now
         _store(doctor_id, connections)
-    if not was_online:
+        # Every touch (heartbeats too) re-asserts membership, so a set damaged before this fix heals.
         _set_online_member(doctor_id, True)
     return not was_online
 
@@ -79,10 +86,9 @@ def presence_leave(*, doctor_id: int, connection: str) -> bool:
         was_online = bool(connections)
         connections.pop(connection, None)
         _store(doctor_id, connections)
-    if was_online and not connections:
-        _set_online_member(doctor_id, False)
-        return True
-    return False
+        if not connections:
+            _set_online_member(doctor_id, False)
+    return was_online and not connections
 
 
 def is_online(doctor_id: int) -> bool:
@@ -101,8 +107,69 @@ def presence_sweep(*, every_seconds: int = 10) -> list[int]:
     them so the caller pushes the change. Runs at most once per `every_seconds` across all processes."""
     if not cache.add("presence:sweep", 1, timeout=every_seconds):
         return []
-    members = set(cache.get(ONLINE_SET_KEY) or ())
-    gone = [doctor_id for doctor_id in members if not is_online(doctor_id)]
-    for doctor_id in gone:
-        _set_online_member(doctor_id, False)
+    gone = []
+    for doctor_id in set(cache.get(ONLINE_SET_KEY) or ()):
+        # Decide and remove under the doctor's lock: a tab that touches in between keeps the doctor in the set.
+        with _locked(str(doctor_id)):
+            if not is_online(doctor_id):
+                _set_online_member(doctor_id, False)
+                gone.append(doctor_id)
     return gone
+
+
+# --- busy: in a consultation or a video call (the hospitals asked for it) ---------------------------------------
+# Kept beside presence in the cache, as a set of reasons ("call:12", "visit:12") per doctor, so a doctor in a
+# call and a visit at once stays busy until both end. A reason expires on its own after BUSY_TTL_SECONDS, so a
+# server that died mid-call cannot leave a doctor "busy" forever.
+
+BUSY_TTL_SECONDS = 4 * 60 * 60
+
+
+def _busy_key(doctor_id: int) -> str:
+    return f"presence:busy:{doctor_id}"
+
+
+def presence_set_busy(*, doctor_id: int, reason: str, busy: bool) -> bool:
+    """Add or remove one reason the doctor is busy; returns True if the doctor's busy state changed."""
+    now = time.time()
+    with _locked(f"busy:{doctor_id}"):
+        reasons = {r: t for r, t in (cache.get(_busy_key(doctor_id)) or {}).items() if t > now - BUSY_TTL_SECONDS}
+        was_busy = bool(reasons)
+        if busy:
+            reasons[reason] = now
+        else:
+            reasons.pop(reason, None)
+        if reasons:
+            cache.set(_busy_key(doctor_id), reasons, timeout=BUSY_TTL_SECONDS)
+        else:
+            cache.delete(_busy_key(doctor_id))
+    return was_busy != bool(reasons)
+
+
+def busy_among(doctor_ids: Iterable[int]) -> set[int]:
+    ids = list(doctor_ids)
+    found = cache.get_many([_busy_key(i) for i in ids])
+    now = time.time()
+    return {i for i in ids if any(t > now - BUSY_TTL_SECONDS for t in (found.get(_busy_key(i)) or {}).values())}
+
+
+def presence_state(doctor_id: int) -> str:
+    """ "busy", "online" or "offline": busy only while also online (a badge never says busy for a closed tab)."""
+    if not is_online(doctor_id):
+        return "offline"
+    return "busy" if busy_among([doctor_id]) else "online"
+
+
+def push_presence_now(doctor_id: int) -> None:
+    """Tell every page showing this doctor's badge their state now (sync callers: services, after commit)."""
+    from asgiref.sync import async_to_sync
+    from channels.layers import get_channel_layer
+
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    state = presence_state(doctor_id)
+    async_to_sync(layer.group_send)(
+        PRESENCE_GROUP,
+        {"type": "presence.changed", "doctor": doctor_id, "online": state != "offline", "state": state},
+    )

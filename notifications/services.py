@@ -291,10 +291,17 @@ def local_time_label(appointment: Appointment) -> str:
 
 def _due_appointments(*, kind: str, lead: datetime.timedelta, now: datetime.datetime, shortly: datetime.timedelta):
     reminder_moment = ExpressionWrapper(F("start_at") - lead, output_field=DateTimeField())
+    booked_in_time = Q(created_at__lt=reminder_moment)
+    if kind == ReminderSent.Kind.DAY_BEFORE:
+        # Booked less than a day ahead: the day-before reminder goes out a few hours before instead (at
+        # REMINDER_LATE_BOOKING_MINUTES), if the booking was made before that; the confirmation came at booking.
+        late_lead = datetime.timedelta(minutes=settings.REMINDER_LATE_BOOKING_MINUTES)
+        late_moment = ExpressionWrapper(F("start_at") - late_lead, output_field=DateTimeField())
+        booked_in_time |= Q(created_at__lt=late_moment, start_at__lte=now + late_lead)
     due = (
         Appointment.objects.filter(status__in=REMINDABLE_STATUSES, start_at__gt=now, start_at__lte=now + lead)
         # Booked after the reminder moment: the booking confirmation already told them.
-        .filter(created_at__lt=reminder_moment)
+        .filter(booked_in_time)
         .exclude(reminders__kind=kind)
         .select_related("patient__user", "doctor__user", "hospital")
         .order_by("start_at")

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from hms.inputs import parse_ids
 from notifications.forms import PreferencesForm
-from notifications.presence import online_among
+from notifications.presence import busy_among, online_among
 from notifications.selectors import latest_notifications, notifications_of, unread_count
 from notifications.services import (
     NotificationError,
@@ -88,6 +88,7 @@ def preferences(request):
 def presence(request):
     """Which of the given doctors are online now (public: the directory shows it to everyone)."""
     ids = parse_ids(request.GET.getlist("doctor")[:200])
-    response = JsonResponse({"online": sorted(online_among(ids))})
+    online = online_among(ids)
+    response = JsonResponse({"online": sorted(online), "busy": sorted(busy_among(online))})
     response["Cache-Control"] = "no-store"
     return response

@@ -203,7 +203,7 @@ def month_partitions(cursor, table: str) -> list[MonthPartition]:
     for (name,) in cursor.fetchall():
         tail = name[len(prefix) :]
         try:
-            month = dt.datetime.strptime(tail, "%Y_%m").date()
+            month = dt.datetime.strptime(tail, "%Y_%m").date()  # noqa: DTZ007 - a partition name, not a moment
         except ValueError:
             continue
         found.append(MonthPartition(table, name, month))

@@ -48,9 +48,9 @@ class PatientProfile(models.Model):
     def age(self) -> int | None:
         if self.date_of_birth is None:
             return None
-        import datetime
+        from django.utils import timezone
 
-        today = datetime.date.today()
+        today = timezone.localdate()
         born = self.date_of_birth
         return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
@@ -156,3 +156,26 @@ class AccessLogEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.accessor} read {self.get_kind_display()} of {self.patient_id} at {self.created_at}"
+
+
+class PatientRecordChange(models.Model):
+    """One row per change to a patient's clinical facts (blood group, allergies) or profile: who, what, from,
+    to, when, during which visit. The current value lives on the profile / background; this keeps the history
+    (clinical records are never silently overwritten)."""
+
+    patient = models.ForeignKey(PatientProfile, on_delete=models.PROTECT, related_name="record_changes")
+    field = models.CharField(max_length=40)
+    old_value = models.TextField(blank=True)
+    new_value = models.TextField(blank=True)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    appointment = models.ForeignKey(
+        "appointments.Appointment", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    changed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        indexes = [models.Index(fields=["patient", "-changed_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.field} of {self.patient_id}: {self.old_value!r} -> {self.new_value!r}"

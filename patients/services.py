@@ -1,6 +1,7 @@
 import logging
 import secrets
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
@@ -8,7 +9,13 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from hms.errors import DomainError
 from patients.files import InspectedFile
-from patients.models import AccessLogEntry, ClinicalDocument, MedicalBackground, PatientProfile
+from patients.models import (
+    AccessLogEntry,
+    ClinicalDocument,
+    MedicalBackground,
+    PatientProfile,
+    PatientRecordChange,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +40,24 @@ def new_patient_number() -> str:
     return f"P-{chars[:4]}-{chars[4:]}"
 
 
+def _send_walk_in_invitation(user_id: int, hospital_id: int, base_url: str) -> None:
+    from django.core.mail import send_mail
+    from django.template.loader import render_to_string
+
+    from hospitals.models import Hospital
+    from hospitals.services import set_password_url
+
+    user = User.objects.get(pk=user_id)
+    hospital = Hospital.objects.get(pk=hospital_id)
+    context = {"user": user, "hospital": hospital, "url": base_url.rstrip("/") + set_password_url(user)}
+    send_mail(
+        subject=f"Your patient account at {hospital.name}",
+        message=render_to_string("patients/email/walk_in_invitation.txt", context),
+        from_email=None,
+        recipient_list=[user.email],
+    )
+
+
 def patient_profile_create(*, user: User, **profile) -> PatientProfile:
     for _attempt in range(5):  # a collision is astronomically rare; the unique constraint decides
         try:
@@ -49,9 +74,11 @@ class PatientError(DomainError):
 
 @transaction.atomic
 def patient_register_at_desk(
-    *, actor: User, email: str, full_name: str, phone: str = "", date_of_birth=None
+    *, actor: User, email: str, full_name: str, phone: str = "", date_of_birth=None, base_url: str = ""
 ) -> PatientProfile:
-    """The front desk (web or API) registers a walk-in. Only staff and admins of an approved hospital may."""
+    """The front desk (web or API) registers a walk-in. Only staff and admins of an approved hospital may.
+    The account has no password yet: after commit, an e-mail invites the patient to choose one (like a new
+    staff member's); its link starts with `base_url` (the request's site) or SITE_URL."""
     from hospitals.selectors import desk_hospital_of
 
     hospital = desk_hospital_of(actor)  # PermissionDenied unless the actor works at an approved hospital's desk
@@ -65,28 +92,9 @@ def patient_register_at_desk(
         date_of_birth=date_of_birth,
         registered_at=hospital,
     )
+    invite_base = base_url or settings.SITE_URL
+    transaction.on_commit(lambda: _send_walk_in_invitation(user.pk, hospital.pk, invite_base))
     return user.patient_profile
-
-
-PROFILE_FIELDS = ["date_of_birth", "sex", "blood_group", "address", "emergency_contact"]
-
-
-@transaction.atomic
-def patient_profile_update(*, actor: User, patient: PatientProfile, **fields) -> PatientProfile:
-    """Only the patient changes their own contact details and demographics."""
-    if actor.pk != patient.user_id:
-        raise PermissionDenied(_("Only the patient can change their details."))
-    user = patient.user
-    for name in ("full_name", "phone"):
-        if name in fields:
-            setattr(user, name, (fields[name] or "").strip())
-    user.save(update_fields=["full_name", "phone"])
-    for name in PROFILE_FIELDS:
-        if name in fields:
-            value = fields[name]
-            setattr(patient, name, value.strip() if isinstance(value, str) else value)
-    patient.save(update_fields=PROFILE_FIELDS)
-    return patient
 
 
 BACKGROUND_FIELDS = ["allergies", "chronic_conditions", "past_surgeries", "current_medications", "family_history"]
@@ -179,3 +187,80 @@ def log_clinical_read(request, *, patient: PatientProfile, kind: str, object_id=
         actor=request.user, patient=patient, kind=kind, object_id=object_id, hospital_id=hospital_id,
         ip_address=request.META.get("REMOTE_ADDR"),
     )  # fmt: skip
+
+
+# --- the patient's profile and the clinical facts a doctor records (issue 10, defect 7) ----------------------
+
+PROFILE_FIELDS = ("date_of_birth", "sex", "blood_group", "address", "emergency_contact")
+
+
+def _record_changes(*, patient: PatientProfile, actor: User, changes: dict, appointment=None) -> None:
+    PatientRecordChange.objects.bulk_create(
+        PatientRecordChange(
+            patient=patient, field=field, old_value="" if old is None else str(old),
+            new_value="" if new is None else str(new), changed_by=actor, appointment=appointment,
+        )
+        for field, (old, new) in changes.items()
+    )  # fmt: skip
+
+
+@transaction.atomic
+def patient_profile_update(
+    *, actor: User, patient: PatientProfile, phone: str | None = None, full_name: str | None = None, **fields
+) -> PatientProfile:
+    """The patient edits their own details (name, phone, date of birth, sex, blood group, address, emergency
+    contact) on the web or through the API; each change is kept in the record's history. A field left out
+    (None) stays as it is."""
+    if actor.pk != patient.user_id:
+        raise PermissionDenied("Only the patient edits their own profile here.")
+    patient = PatientProfile.objects.select_for_update().select_related("user").get(pk=patient.pk)
+    changes = {}
+    for name in PROFILE_FIELDS:
+        if name in fields:
+            value = fields[name].strip() if isinstance(fields[name], str) else fields[name]
+            if getattr(patient, name) != value:
+                changes[name] = (getattr(patient, name), value)
+                setattr(patient, name, value)
+    user_fields = []
+    for name, value in (("phone", phone), ("full_name", full_name)):
+        if value is not None and getattr(patient.user, name) != value.strip():
+            changes[name] = (getattr(patient.user, name), value.strip())
+            setattr(patient.user, name, value.strip())
+            user_fields.append(name)
+    if user_fields:
+        patient.user.save(update_fields=user_fields)
+    patient.save()
+    _record_changes(patient=patient, actor=actor, changes=changes)
+    return patient
+
+
+@transaction.atomic
+def patient_clinical_facts_record(
+    *, actor: User, appointment, blood_group: str, allergies: str
+) -> dict[str, tuple[str, str]]:
+    """The treating doctor records blood group and allergies during a visit (checked in, in progress or
+    completed). Only what changed is written; every change is kept with the doctor and the visit."""
+    from appointments.models import Appointment
+
+    if appointment.doctor.user_id != actor.pk:
+        raise PermissionDenied("Only the doctor of this visit records the patient's allergies and blood group.")
+    open_statuses = (Appointment.Status.CHECKED_IN, Appointment.Status.IN_PROGRESS, Appointment.Status.COMPLETED)
+    if appointment.status not in open_statuses:
+        raise PermissionDenied("Allergies and blood group are recorded once the patient is checked in.")
+    if blood_group not in PatientProfile.BloodGroup.values:
+        raise PermissionDenied("Choose a blood group from the list.")
+    patient = PatientProfile.objects.select_for_update().get(pk=appointment.patient_id)
+    background, _ = MedicalBackground.objects.get_or_create(patient=patient)
+    allergies = allergies.strip()
+    changes = {}
+    if patient.blood_group != blood_group:
+        changes["blood_group"] = (patient.blood_group, blood_group)
+        patient.blood_group = blood_group
+        patient.save(update_fields=["blood_group"])
+    if background.allergies != allergies:
+        changes["allergies"] = (background.allergies, allergies)
+        background.allergies = allergies
+        background.updated_by = actor
+        background.save()
+    _record_changes(patient=patient, actor=actor, changes=changes, appointment=appointment)
+    return changes

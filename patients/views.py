@@ -2,15 +2,17 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from accounts.roles import role_required
 from appointments.calls import upcoming_or_callable
 from appointments.models import Appointment
-from patients.forms import DocumentUploadForm, MedicalBackgroundForm
+from patients.forms import ClinicalFactsForm, DocumentUploadForm, MedicalBackgroundForm, PatientProfileForm
 from patients.models import AccessLogEntry, ClinicalDocument, MedicalBackground
 from patients.selectors import (
     access_log_of,
@@ -21,14 +23,20 @@ from patients.selectors import (
     patients_of_doctor,
     patients_visible_to,
 )
-from patients.services import clinical_document_add, log_clinical_read, medical_background_save
+from patients.services import (
+    clinical_document_add,
+    log_clinical_read,
+    medical_background_save,
+    patient_clinical_facts_record,
+    patient_profile_update,
+)
 
 
 @role_required(User.Role.PATIENT)
 def dashboard(request):
     profile = request.user.patient_profile
     upcoming = (
-        Appointment.objects.filter(upcoming_or_callable(), patient=profile, status__in=Appointment.ACTIVE_STATUSES)
+        Appointment.objects.filter(upcoming_or_callable(), patient=profile, status__in=Appointment.OPEN_STATUSES)
         .select_related("doctor__user", "hospital")
         .order_by("start_at")[:10]
     )
@@ -161,3 +169,35 @@ def access_log(request):
     page = Paginator(access_log_of(patient, include_own=include_own), 50).get_page(request.GET.get("page"))
     context = {"page": page, "include_own": include_own, "query_string": "mine=1" if include_own else ""}
     return render(request, "patients/access_log.html", context)
+
+
+@role_required(User.Role.PATIENT)
+def profile(request):
+    """The patient edits their own details (blood group included); every change is kept."""
+    patient = request.user.patient_profile
+    form = PatientProfileForm(request.POST or None, instance=patient, initial={"phone": request.user.phone})
+    if request.method == "POST" and form.is_valid():
+        patient_profile_update(actor=request.user, patient=patient, **form.cleaned_data)
+        messages.success(request, "Your details are saved.")
+        return redirect("patients:dashboard")
+    return render(request, "patients/profile.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@require_POST
+@role_required(User.Role.DOCTOR)
+def visit_facts(request, pk: int):
+    """The treating doctor records allergies and blood group during the visit (from the visit page)."""
+    from prescriptions.selectors import visit_appointments_of
+
+    appointment = get_object_or_404(visit_appointments_of(request.user).select_related("doctor"), pk=pk)
+    form = ClinicalFactsForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a blood group from the list and keep allergies under 2000 characters.")
+    else:
+        try:
+            changes = patient_clinical_facts_record(actor=request.user, appointment=appointment, **form.cleaned_data)
+        except PermissionDenied as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, "Allergies and blood group saved." if changes else "Nothing changed.")
+    return redirect("prescriptions:visit", pk=appointment.pk)

@@ -1,6 +1,5 @@
-import datetime
-
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from pharmacy.models import Product
@@ -26,7 +25,7 @@ class ReceiveForm(forms.Form):
 
     def clean_expires_on(self):
         value = self.cleaned_data["expires_on"]
-        if value.year > datetime.date.today().year + 20:
+        if value.year > timezone.localdate().year + 20:
             raise forms.ValidationError(_("Check the expiry date: it is more than 20 years away."))
         return value
 

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import User
 from accounts.roles import role_required
 from hms.inputs import parse_id
-from patients.models import AccessLogEntry
+from patients.models import AccessLogEntry, PatientProfile
 from patients.selectors import clinical_record_visible_to, medical_background_of
 from patients.services import log_clinical_read
 from pharmacy.selectors import in_stock_product_ids, prescription_progress, search_products
@@ -67,6 +67,7 @@ def _visit_context(request, appointment, **forms) -> dict:
         "item_form": forms.get("item_form") or PrescriptionItemForm(initial={"route": "Oral"}),
         "issue_form": forms.get("issue_form") or IssueForm(),
         "hospital_tz": appointment.hospital.tz,
+        "blood_groups": PatientProfile.BloodGroup.choices,
     }
     if note is not None:
         context["diagnoses"] = note.diagnoses.all()

@@ -25,7 +25,7 @@ def test_presence_ignores_unicode_digits(client, doctor):
     response = client.get(reverse("notifications:presence"), {"doctor": ["²", str(doctor.pk)]})
 
     assert response.status_code == 200
-    assert response.json() == {"online": []}
+    assert response.json() == {"online": [], "busy": []}
 
 
 @pytest.mark.parametrize("start_at", ["0001-01-01T00:00:00+05:00", "9999-12-31T23:59:00-05:00", "2026-13-45T10:00"])

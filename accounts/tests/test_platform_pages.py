@@ -22,7 +22,7 @@ def test_dashboard_cards_link_to_platform_lists(client_for, super_admin):
 
 
 @pytest.mark.parametrize(
-    "name, query, present, absent",
+    ("name", "query", "present", "absent"),
     [
         ("accounts:platform_hospitals", "spree", "Spree Klinikum", "City Care"),
         ("accounts:platform_doctors", "asha", "Dr Asha Rao", "Lukas Becker"),

@@ -11,6 +11,7 @@ import datetime
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
 
 from api.tests.conftest import access_token_for
 from appointments.models import Appointment
@@ -124,7 +125,7 @@ def world(records, super_admin, hospital_admin, staff, doctor, patient, other_pa
         actor=doctor.user, doctor=doctor, hospital=hospital, weekdays=list(range(7)),
         start_time=datetime.time(0, 0), end_time=datetime.time(23, 30), mode=Appointment.Mode.IN_PERSON,
     )  # fmt: skip
-    today = datetime.date.today()
+    today = timezone.localdate()
     slots = available_slots(doctor=doctor, hospital=hospital, start_date=today, end_date=today + datetime.timedelta(3))
     booked = AppointmentFactory(patient=patient, doctor=doctor, hospital=hospital, start_at=slots[0].start_at,
                                 end_at=slots[0].end_at)  # fmt: skip

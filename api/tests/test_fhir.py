@@ -5,6 +5,7 @@ check of every emitted code against its required value set."""
 import datetime
 
 import pytest
+from django.utils import timezone
 from fhir.resources.R4B import get_fhir_model_class
 
 from appointments.tests.factories import AppointmentFactory
@@ -109,7 +110,7 @@ def test_read_and_search_each_type(api_for, world, doctor, other_doctor, kind):
 def test_every_listed_search_parameter_works(api_for, world, doctor, patient):
     client = api_for(doctor.user)
     statement = _get(client, "/fhir/R4/metadata")
-    today = datetime.date.today().isoformat()
+    today = timezone.localdate().isoformat()
     samples = {"patient": f"Patient/{patient.pk}", "date": f"ge{today}", "birthdate": "1990-01-01",
                "authoredon": f"le{today}", "started": "2000-01-01", "recorded-date": f"ge{today}",
                "gender": "unknown", "status": "booked,active,finished,stopped,checked-in", "name": "a",

@@ -49,8 +49,11 @@ def test_booking_a_free_slot(book, at, working_doctor, patient):
     assert (appointment.status, appointment.start_at, appointment.end_at) == (Status.BOOKED, at("09:30"), at("10:00"))
     assert appointment.booked_by == patient.user
     assert AppointmentEvent.objects.filter(appointment=appointment, to_status=Status.BOOKED).exists()
-    note = Notification.objects.get()
-    assert (note.recipient, note.kind) == (working_doctor.user, Notification.Kind.APPOINTMENT_BOOKED)
+    assert set(Notification.objects.values_list("recipient", "kind")) == {
+        (working_doctor.user.pk, Notification.Kind.APPOINTMENT_BOOKED),
+        (patient.user.pk, Notification.Kind.APPOINTMENT_CONFIRMED),  # the patient's own confirmation (issue 10)
+    }
+    note = Notification.objects.get(recipient=working_doctor.user)
     assert "Asia/Kolkata" in note.title and "15:00" not in note.title and "09:30" in note.title
 
 

@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from appointments.models import CallAttendance, CallMessage
+from appointments.tests.conftest import video_appointment_for
 
 pytestmark = pytest.mark.browser
 
@@ -45,7 +46,9 @@ def state(page):
     return page.locator("#call-state")
 
 
-def test_doctor_and_patient_hold_a_video_call(live_url, new_page, browser_login, doctor, patient, video_appointment):
+def test_doctor_and_patient_hold_a_video_call(live_url, new_page, browser_login, doctor, patient, hospital):
+    # Started two minutes ago, so the doctor may mark it completed at the end.
+    video_appointment = video_appointment_for(doctor, patient, hospital, starts_in_minutes=-2)
     doctor_page, patient_page = new_page(), new_page()
 
     join_from_dashboard(doctor_page, browser_login, doctor.user.email)
@@ -82,20 +85,37 @@ def test_doctor_and_patient_hold_a_video_call(live_url, new_page, browser_login,
     expect(patient_page.get_by_role("list", name="Chat history")).to_contain_text("Yes, clearly.")
     assert wait_for_frames(patient_page) > 0, "no video from the doctor after the reload"
 
-    # The doctor hangs up: the call ends on both sides.
-    doctor_page.get_by_role("button", name="Hang up").click()
-    expect(state(doctor_page)).to_have_attribute("data-state", "ended")
-    expect(state(patient_page)).to_have_attribute("data-state", "ended", timeout=10_000)
-    expect(state(patient_page)).to_contain_text("The doctor ended the call.")
-    expect(patient_page.get_by_role("link", name="Rejoin the call")).to_be_visible()
+    # The doctor's call record is live while both are connected (it said "Nobody has joined" until a reload).
+    record = doctor_page.locator("#call-record")
+    expect(record).to_contain_text("Pat Kumar (Patient)")
+    expect(record).to_contain_text("Asha Rao (Doctor)")
+    expect(record.get_by_text("still in the call")).to_have_count(2)
 
-    # Join and leave times are recorded: one session for the doctor, two for the patient (the reload).
+    # The patient hangs up: only they leave. The doctor waits; the patient's Rejoin brings the call back for both.
+    patient_page.get_by_role("button", name="Hang up").click()
+    expect(state(patient_page)).to_have_attribute("data-state", "ended")
+    expect(state(doctor_page)).to_contain_text("The patient hung up", timeout=10_000)
+    expect(doctor_page.get_by_role("link", name="Rejoin the call")).to_be_hidden()
+    expect(record.get_by_text("still in the call")).to_have_count(1)
+    patient_page.get_by_role("link", name="Rejoin the call").click()
+    for page in (doctor_page, patient_page):
+        expect(state(page)).to_have_attribute("data-state", "connected", timeout=CONNECT_TIMEOUT)
+
+    # The doctor marks the appointment completed: the patient is told the call is over, not "Reconnecting…".
+    doctor_page.once("dialog", lambda dialog: dialog.accept())
+    doctor_page.get_by_role("button", name="Mark appointment completed").click()
+    expect(doctor_page.get_by_text("The appointment is marked completed.")).to_be_visible()
+    expect(state(patient_page)).to_have_attribute("data-state", "ended", timeout=10_000)
+    expect(state(patient_page)).to_contain_text("The doctor marked the appointment completed")
+    expect(patient_page.get_by_role("link", name="Rejoin the call")).to_be_hidden()
+
+    # Join and leave times are recorded: one session for the doctor, three for the patient (reload, rejoin).
     deadline = time.monotonic() + 10
     while CallAttendance.objects.filter(left_at__isnull=True).exists() and time.monotonic() < deadline:
         time.sleep(0.2)
     sessions = list(CallAttendance.objects.filter(appointment=video_appointment).order_by("joined_at"))
     assert [s.user_id for s in sessions if s.user_id == doctor.user.pk] == [doctor.user.pk]
-    assert len([s for s in sessions if s.user_id == patient.user.pk]) == 2
+    assert len([s for s in sessions if s.user_id == patient.user.pk]) == 3
     assert all(s.left_at is not None and s.left_at >= s.joined_at for s in sessions)
     assert list(CallMessage.objects.values_list("body", flat=True)) == ["Can you hear me?", "Yes, clearly."]
 

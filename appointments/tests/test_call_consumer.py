@@ -327,3 +327,51 @@ def test_a_quiet_call_keeps_relaying(doctor, patient, video_appointment):
         await pat.disconnect(timeout=TIMEOUT)
 
     run(scenario)
+
+
+# --- issue 10, defect 3: the end of a video visit ------------------------------------------------------
+
+
+def test_completing_the_visit_ends_the_call_for_the_patient(doctor, patient, hospital):
+    """The doctor marks the visit completed (any button): the patient's socket is told the call is over and
+    closed, instead of waiting "Reconnecting…" for a doctor who will not come back."""
+    from appointments.services import appointment_mark
+
+    appointment = video_appointment_for(doctor, patient, hospital, starts_in_minutes=-5)
+    patient_cookie = cookie_for(patient.user)
+
+    async def scenario():
+        from channels.db import database_sync_to_async
+
+        pat, _ = await join(appointment.pk, patient_cookie)
+        await database_sync_to_async(appointment_mark)(actor=doctor.user, appointment=appointment, action="complete")
+        ended = await pat.receive_json_from(timeout=TIMEOUT)
+        assert ended == {"type": "ended", "reason": "The doctor marked the appointment completed; the call is over."}
+        closed = await pat.receive_output(timeout=TIMEOUT)
+        assert closed == {"type": "websocket.close", "code": CLOSE_REFUSED}
+        await pat.disconnect(timeout=TIMEOUT)  # the browser closes its end
+
+    run(scenario)
+    assert not CallAttendance.objects.filter(appointment=appointment, left_at__isnull=True).exists()
+
+
+def test_left_goes_out_after_the_attendance_row_is_closed(doctor, patient, video_appointment):
+    """The doctor's call record panel re-reads on "left": the row must already say when the patient left."""
+    doctor_cookie, patient_cookie = cookie_for(doctor.user), cookie_for(patient.user)
+    seen = {}
+
+    async def scenario():
+        from channels.db import database_sync_to_async
+
+        doc, _ = await join(video_appointment.pk, doctor_cookie)
+        pat, _ = await join(video_appointment.pk, patient_cookie)
+        assert (await doc.receive_json_from(timeout=TIMEOUT))["type"] == "joined"
+        await pat.disconnect(timeout=TIMEOUT)
+        assert (await doc.receive_json_from(timeout=TIMEOUT))["type"] == "left"
+        seen["open"] = await database_sync_to_async(
+            lambda: CallAttendance.objects.filter(user=patient.user, left_at__isnull=True).count()
+        )()
+        await doc.disconnect(timeout=TIMEOUT)
+
+    run(scenario)
+    assert seen["open"] == 0

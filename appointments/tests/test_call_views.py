@@ -35,7 +35,9 @@ def test_doctor_sees_the_call_page_with_the_patient_summary(client_for, doctor, 
     assert 'src="/static/js/call.js"' in html
     assert 'id="call-config" type="application/json"' in html
     assert f"/ws/calls/{video_appointment.pk}/" in html
-    assert "Mark appointment completed" in html
+    # It starts in five minutes: "completed" waits for the start, and the page says so.
+    assert "Mark appointment completed" not in html
+    assert "can be marked completed once it has started" in html
     assert "<script>" not in html  # CSP: no inline script
 
 
@@ -131,7 +133,8 @@ def test_turn_without_a_secret_is_not_offered(client_for, settings, patient, vid
 # --- marking the appointment completed --------------------------------------------------------
 
 
-def test_doctor_marks_the_appointment_completed(client_for, doctor, video_appointment):
+def test_doctor_marks_the_appointment_completed(client_for, doctor, patient, hospital):
+    video_appointment = video_appointment_for(doctor, patient, hospital, starts_in_minutes=-5)
     url = reverse("appointments:call_complete", args=[video_appointment.pk])
     response = client_for(doctor.user).post(url, follow=True)
     assert response.status_code == 200
@@ -142,6 +145,23 @@ def test_doctor_marks_the_appointment_completed(client_for, doctor, video_appoin
     # A second press explains instead of failing.
     response = client_for(doctor.user).post(url, follow=True)
     assert "cannot be marked completed" in response.content.decode()
+
+
+@pytest.mark.parametrize("starts_in_minutes", [5, 5 * 24 * 60])
+def test_the_call_page_cannot_complete_a_visit_that_has_not_started(client_for, doctor, patient, hospital,
+                                                                     starts_in_minutes):  # fmt: skip
+    """The same "has not started yet" rule as the visit buttons (it once completed a visit five days early)."""
+    appointment = video_appointment_for(doctor, patient, hospital, starts_in_minutes=starts_in_minutes)
+    client = client_for(doctor.user)
+    if starts_in_minutes < 60:
+        assert (
+            "Mark appointment completed"
+            not in client.get(reverse("appointments:call", args=[appointment.pk])).content.decode()
+        )
+    response = client.post(reverse("appointments:call_complete", args=[appointment.pk]), follow=True)
+    assert "This appointment has not started yet." in response.content.decode()
+    appointment.refresh_from_db()
+    assert appointment.status == Appointment.Status.BOOKED
 
 
 def test_patient_cannot_mark_completed(client_for, patient, video_appointment):

@@ -84,7 +84,7 @@ def test_pharmacy_api_late_lines_go_to_a_supplementary_invoice(issued_invoice, v
 
 
 @pytest.mark.parametrize(
-    "field,value",
+    ("field", "value"),
     [("unit_price", "-1"), ("unit_price", "1.005"), ("quantity", "0"), ("tax_rate", "101"), ("unit_price", "abc")],
 )
 def test_bad_line_input_is_refused(visit, complete, field, value):

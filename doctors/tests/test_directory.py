@@ -70,7 +70,7 @@ def test_suspending_a_hospital_hides_its_doctors_but_keeps_data(client, network,
 
 
 @pytest.mark.parametrize(
-    "params, expected",
+    ("params", "expected"),
     [
         (lambda n: {"specialization": n["cardio"].pk}, ["Asha Rao", "Meera Iyer"]),
         (lambda n: {"hospital": n["ber"].pk}, ["Asha Rao", "Lukas Becker"]),

@@ -64,7 +64,7 @@ def test_adding_with_another_hospitals_department_is_refused(client_for, hospita
 
 @pytest.mark.parametrize("role", ["patient", "doctor", "staff", "super_admin"])
 @pytest.mark.parametrize(
-    "name, args",
+    ("name", "args"),
     [("hospitals:doctor_list", []), ("hospitals:departments", []), ("hospitals:staff", []),
      ("hospitals:edit_profile", []), ("hospitals:doctor_add", [])],
 )  # fmt: skip

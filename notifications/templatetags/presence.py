@@ -3,11 +3,12 @@ DoctorProfile. The badge loads static/js/presence.js, which keeps it up to date 
 
 from django import template
 
-from notifications.presence import is_online
+from notifications.presence import presence_state
 
 register = template.Library()
 
 
 @register.inclusion_tag("notifications/presence_badge.html")
 def doctor_presence_badge(doctor) -> dict:
-    return {"doctor_id": doctor.pk, "online": is_online(doctor.pk), "name": doctor.display_name}
+    state = presence_state(doctor.pk)
+    return {"doctor_id": doctor.pk, "online": state != "offline", "state": state, "name": doctor.display_name}

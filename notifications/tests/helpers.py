@@ -36,10 +36,21 @@ def in_fresh_thread(fn, *args, **kwargs):
         return pool.submit(fn, *args, **kwargs).result()
 
 
-def book_through_service(*, patient, doctor, hospital, days_ahead: int = 3, hour: int = 10) -> Appointment:
-    """A real booking by the patient through the booking service (the doctor works 09:00-17:00 daily)."""
+def book_through_service(
+    *, patient, doctor, hospital, days_ahead: int = 3, hour: int = 10, confirm_to_patient: bool = False
+) -> Appointment:
+    """A real booking by the patient through the booking service (the doctor works 09:00-17:00 daily).
+
+    The patient's own confirmation e-mail is switched off unless asked for, so delivery tests count only the
+    doctor's message."""
     from appointments.models import ScheduleRange, WeeklySchedule
     from appointments.services import appointment_book
+    from notifications.models import NotificationPreference
+
+    if not confirm_to_patient:
+        NotificationPreference.objects.update_or_create(
+            user=patient.user, kind="appointment_confirmed", defaults={"email": False, "sms": False}
+        )
 
     if not WeeklySchedule.objects.filter(doctor=doctor, hospital=hospital).exists():
         schedule = WeeklySchedule.objects.create(doctor=doctor, hospital=hospital, valid_from=datetime.date(2000, 1, 1))

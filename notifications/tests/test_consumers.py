@@ -98,7 +98,7 @@ def test_a_user_receives_their_own_pokes_and_never_another_users(transactional_d
 def test_a_rolled_back_notification_pokes_nobody(transactional_db, patient):
     @database_sync_to_async
     def notify_then_roll_back():
-        with pytest.raises(RuntimeError), transaction.atomic():
+        with pytest.raises(RuntimeError), transaction.atomic():  # noqa: PT012 - work and failure roll back together
             notify(recipient=patient.user, kind=Notification.Kind.ACCOUNT, title="Never happened")
             raise RuntimeError
 
@@ -120,7 +120,12 @@ def test_doctor_presence_follows_their_tabs_and_is_pushed_to_watchers(transactio
         tab1 = _socket("/ws/notifications/", ORIGIN, _cookie_for(doctor.user))
         tab2 = _socket("/ws/notifications/", ORIGIN, _cookie_for(doctor.user))
         assert (await tab1.connect())[0]
-        assert await watcher.receive_json_from(timeout=3) == {"type": "presence", "doctor": doctor.pk, "online": True}
+        assert await watcher.receive_json_from(timeout=3) == {
+            "type": "presence",
+            "doctor": doctor.pk,
+            "online": True,
+            "state": "online",
+        }
         assert (await tab2.connect())[0]
         assert await watcher.receive_nothing(timeout=0.3)  # already online: no change to push
         assert await database_sync_to_async(is_online)(doctor.pk)
@@ -131,7 +136,12 @@ def test_doctor_presence_follows_their_tabs_and_is_pushed_to_watchers(transactio
         await tab1.disconnect()
         assert await watcher.receive_nothing(timeout=0.3)  # one tab still open
         await tab2.disconnect()
-        assert await watcher.receive_json_from(timeout=3) == {"type": "presence", "doctor": doctor.pk, "online": False}
+        assert await watcher.receive_json_from(timeout=3) == {
+            "type": "presence",
+            "doctor": doctor.pk,
+            "online": False,
+            "state": "offline",
+        }
         assert not await database_sync_to_async(is_online)(doctor.pk)
 
         # A patient's socket does not make anyone "online".

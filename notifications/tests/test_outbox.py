@@ -30,7 +30,7 @@ def test_outbox_rows_are_written_with_the_notification_and_vanish_with_its_rollb
         assert list(Delivery.objects.filter(notification=notification).values_list("channel", "status")) == [
             ("email", "pending")
         ]
-    with pytest.raises(RuntimeError), transaction.atomic():
+    with pytest.raises(RuntimeError), transaction.atomic():  # noqa: PT012 - work and failure roll back together
         notify(recipient=patient.user, kind=Notification.Kind.ACCOUNT, title="Never")
         raise RuntimeError
     assert not Delivery.objects.filter(notification__title="Never").exists()

@@ -2,6 +2,8 @@
 form error and leaves nothing behind (no row, no file)."""
 
 import io
+import re
+from pathlib import Path
 
 import numpy as np
 import pydicom
@@ -49,7 +51,11 @@ def test_valid_files_are_stored_privately_and_served_back(name, maker, kind, con
     assert (document.kind, document.content_type, document.original_name) == (kind, content_type, name)
     stored = settings.PRIVATE_FILES_ROOT / document.file.name
     assert stored.read_bytes() == data
-    assert name.rsplit(".", 1)[0] not in document.file.name  # random name, original kept only in the DB
+    # A random name (token_urlsafe(24): 32 URL-safe characters), the original kept only in the DB. Not "the
+    # original stem is not inside it": a 2-letter stem like "ct" turns up in a random name about 1 time in 120.
+    stored_name = Path(document.file.name)
+    assert re.fullmatch(r"[A-Za-z0-9_-]{32}", stored_name.stem), stored_name
+    assert stored_name.stem != name.rsplit(".", 1)[0] and stored_name.parent.name == str(patient.pk)
     download = patient_client.get(reverse("patients:document_file", args=[document.pk]))
     assert b"".join(download.streaming_content) == data
     assert download["Content-Type"] == content_type

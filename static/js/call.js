@@ -25,6 +25,7 @@ const els = {
   chatForm: document.getElementById("chat-form"),
   chatInput: document.getElementById("chat-input"),
   chatError: document.getElementById("chat-error"),
+  record: document.getElementById("call-record"),
 };
 
 const peerLabel = config.peerRole === "doctor" ? "the doctor" : "the patient";
@@ -53,6 +54,30 @@ function setState(state, detail) {
   els.state.dataset.state = state;
   els.state.textContent = detail ? `${STATE_TEXT[state]}. ${detail}` : STATE_TEXT[state];
   root.dataset.state = state;
+}
+
+// The doctor's call-record panel: re-read from the server whenever someone joins or leaves.
+let recordRefresh = null;
+function refreshRecord() {
+  if (!els.record) return;
+  clearTimeout(recordRefresh);
+  recordRefresh = setTimeout(async () => {
+    try {
+      const response = await fetch(els.record.dataset.url, { credentials: "same-origin", cache: "no-store" });
+      if (response.ok) els.record.innerHTML = await response.text();
+    } catch {
+      // The next join or leave tries again.
+    }
+  }, 200);
+}
+
+function peerWaiting(text) {
+  peerSession = null;
+  closePeerConnection();
+  els.placeholder.hidden = false;
+  els.placeholder.textContent = text;
+  setState(everConnected ? "reconnecting" : "waiting");
+  if (everConnected) els.state.textContent = `Reconnecting… waiting for ${peerLabel} to come back.`;
 }
 
 function showNotice(text) {
@@ -319,6 +344,7 @@ async function handle(message) {
       peerSession = null;
       setState(everConnected ? "reconnecting" : "waiting");
       if (everConnected) els.state.textContent = `Reconnecting… waiting for ${peerLabel}.`;
+      refreshRecord();
       break;
     case "joined":
       // The other side arrived (first time, after a reload or after a network drop): greet it, then
@@ -329,6 +355,7 @@ async function handle(message) {
       setState(everConnected ? "reconnecting" : "connecting");
       startPeerConnection();
       armWatchdog();
+      refreshRecord();
       break;
     case "present":
       // Both joined at once and greeted each other: the impolite side (doctor) keeps its offer.
@@ -338,13 +365,9 @@ async function handle(message) {
       setState(everConnected ? "reconnecting" : "connecting");
       break;
     case "left":
+      refreshRecord();
       if (message.session !== peerSession) break;
-      peerSession = null;
-      closePeerConnection();
-      els.placeholder.hidden = false;
-      els.placeholder.textContent = `${peerLabel[0].toUpperCase()}${peerLabel.slice(1)} left the call. Waiting for them to come back…`;
-      setState(everConnected ? "reconnecting" : "waiting");
-      if (everConnected) els.state.textContent = `Reconnecting… waiting for ${peerLabel} to come back.`;
+      peerWaiting(`${peerLabel[0].toUpperCase()}${peerLabel.slice(1)} left the call. Waiting for them to come back…`);
       break;
     case "description":
       if (message.session !== peerSession) break;
@@ -358,8 +381,15 @@ async function handle(message) {
       showRemoteMedia(message);
       break;
     case "hangup":
+      // Only the side that hung up leaves; this one stays, so a Rejoin over there reconnects both.
       if (message.session !== peerSession) break;
-      end(`${peerLabel[0].toUpperCase()}${peerLabel.slice(1)} ended the call.`);
+      peerWaiting(`${peerLabel[0].toUpperCase()}${peerLabel.slice(1)} hung up. Stay here: the call resumes if they rejoin.`);
+      els.state.textContent = `${peerLabel[0].toUpperCase()}${peerLabel.slice(1)} hung up. Waiting in case they rejoin…`;
+      break;
+    case "ended":
+      // The appointment was completed (or cancelled): the call is over for both, no rejoining.
+      end(message.reason);
+      els.rejoin.hidden = true;
       break;
     case "chat":
       appendChat(message.message);

@@ -12,14 +12,21 @@ function badges() {
   return Array.from(document.querySelectorAll("[data-presence-doctor]"));
 }
 
-function show(doctorId, online) {
+const LABELS = { online: "Online", busy: "Busy", offline: "Offline" };
+
+// state: "online", "busy" (in a consultation or a video call) or "offline".
+function show(doctorId, state) {
   badges()
     .filter((badge) => badge.dataset.presenceDoctor === String(doctorId))
     .forEach((badge) => {
-      badge.dataset.online = online ? "1" : "0";
-      badge.classList.toggle("text-bg-success", online);
-      badge.classList.toggle("text-bg-secondary", !online);
-      badge.querySelector("[data-presence-label]").textContent = online ? "Online" : "Offline";
+      badge.dataset.online = state === "offline" ? "0" : "1";
+      badge.dataset.state = state;
+      badge.classList.toggle("text-bg-success", state === "online");
+      badge.classList.toggle("text-bg-warning", state === "busy");
+      badge.classList.toggle("text-bg-secondary", state === "offline");
+      const icon = badge.querySelector("i");
+      if (icon) icon.className = `bi ${state === "busy" ? "bi-hourglass-split" : "bi-circle-fill"}`;
+      badge.querySelector("[data-presence-label]").textContent = LABELS[state];
     });
 }
 
@@ -34,7 +41,8 @@ async function reread() {
     if (!response.ok) return;
     const data = await response.json();
     const online = new Set(data.online.map(String));
-    ids.forEach((id) => show(id, online.has(id)));
+    const busy = new Set((data.busy || []).map(String));
+    ids.forEach((id) => show(id, busy.has(id) ? "busy" : online.has(id) ? "online" : "offline"));
   } catch {
     // the socket's next reconnect tries again
   }
@@ -59,7 +67,7 @@ function connect() {
     } catch {
       return;
     }
-    if (message.type === "presence") show(message.doctor, message.online);
+    if (message.type === "presence") show(message.doctor, message.state || (message.online ? "online" : "offline"));
     // Each heartbeat reply re-reads the truth (the server expires silent tabs), so a change whose push
     // this page missed still shows within a heartbeat or two.
     if (message.type === "pong") reread();
