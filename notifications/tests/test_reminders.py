@@ -95,7 +95,10 @@ def test_video_reminder_shortly_before_carries_the_call_link(appointment_at, pat
 
 
 def test_management_command_sends_due_reminders(appointment_at, capsys):
-    appointment_at(10)
+    appointment = appointment_at(10)
+    # The command reads the real clock, not the module's NOW (collected minutes earlier in a long suite run).
+    start = timezone.now() + datetime.timedelta(minutes=10)
+    Appointment.objects.filter(pk=appointment.pk).update(start_at=start, end_at=start + datetime.timedelta(minutes=30))
     call_command("send_due_reminders")
     call_command("send_due_reminders")
     assert capsys.readouterr().out.splitlines() == ["Sent 1 reminder(s).", "Sent 0 reminder(s)."]
