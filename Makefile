@@ -26,8 +26,8 @@ migrate: venv
 seed: migrate
 	$(BIN)/python manage.py seed_demo
 
-# Serves HTTP + websockets on http://127.0.0.1:8000. With REDIS_URL set, a Celery worker and beat
-# run beside Daphne (Procfile), the production shape.
+# Serves HTTP + websockets on http://127.0.0.1:8000. With REDIS_URL set: gunicorn with Uvicorn workers, a
+# Celery worker and beat (Procfile), the production shape; without it one Daphne process (in-memory layer).
 run: seed
 	@echo "HMS on http://127.0.0.1:8000 — demo accounts in README.md (password demo-pass-2026)"
 ifdef REDIS_URL
@@ -37,7 +37,7 @@ else
 endif
 
 worker: venv
-	$(BIN)/celery -A hms worker --beat --loglevel=info --concurrency=2
+	$(BIN)/celery -A hms worker --beat --loglevel=info --pool threads --concurrency 8 --prefetch-multiplier 4
 
 # Browser tests drive the system Chromium; install it when we can (root), otherwise say how.
 chromium:

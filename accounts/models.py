@@ -32,7 +32,9 @@ class UserManager(BaseUserManager):
         return self._create_user(email, password, **extra)
 
     def get_by_natural_key(self, email: str):
-        return self.get(email__iexact=email)
+        # Equality on lower(email) is what the case-insensitive unique index holds: a login is one index lookup
+        # (email__iexact compiles to UPPER(email) = UPPER(%s) on PostgreSQL, which no index serves).
+        return self.alias(email_lower=Lower("email")).get(email_lower=self.normalize_email(email))
 
 
 class User(AbstractBaseUser, PermissionsMixin):

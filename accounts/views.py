@@ -88,8 +88,10 @@ def platform_hospital_status(request, pk: int):
 PLATFORM_PAGE_SIZE = 25
 
 
-def _platform_list(request, queryset, template: str, extra: dict | None = None):
+def _platform_list(request, queryset, template: str, extra: dict | None = None, per_page=None):
     page = Paginator(queryset, PLATFORM_PAGE_SIZE).get_page(request.GET.get("page"))
+    if per_page is not None:
+        page.object_list = per_page(list(page.object_list))
     query = request.GET.copy()
     query.pop("page", None)
     context = {"page": page, "q": request.GET.get("q", ""), "query_string": query.urlencode(), **(extra or {})}
@@ -137,7 +139,9 @@ def platform_doctor(request, pk: int):
 @role_required(User.Role.SUPER_ADMIN)
 def platform_patients(request):
     patients = selectors.platform_patients(query=request.GET.get("q", "")[:100])
-    return _platform_list(request, patients, "accounts/platform_patients.html")
+    return _platform_list(
+        request, patients, "accounts/platform_patients.html", per_page=selectors.with_appointment_counts
+    )
 
 
 @role_required(User.Role.SUPER_ADMIN)

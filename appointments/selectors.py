@@ -4,7 +4,7 @@ import re
 from django.conf import settings
 from django.core import signing
 from django.db.models import Avg, Count, Exists, F, OuterRef, Q, QuerySet, Value
-from django.db.models.functions import Replace
+from django.db.models.functions import Lower, Replace
 from django.utils import timezone
 
 from accounts.models import User
@@ -199,12 +199,27 @@ def next_free_slots(doctors) -> dict[int, Slot | None]:
         if doctor.pk not in by_doctor:
             result[doctor.pk] = None
             continue
-        slots = generate_slots(
-            ranges=by_doctor[doctor.pk], days=days, busy=busy.get(doctor.pk, []),
+        slot = _earliest_slot(
+            days, ranges=by_doctor[doctor.pk], busy=busy.get(doctor.pk, []),
             time_off=time_off.get(doctor.pk, []), earliest=earliest, latest=latest,
         )  # fmt: skip
-        result[doctor.pk] = slots[0] if slots else next_free_slot(doctor)
+        result[doctor.pk] = slot or next_free_slot(doctor)
     return result
+
+
+def _earliest_slot(days: list[datetime.date], **generate_kwargs) -> Slot | None:
+    """The earliest slot over `days`; the first few days alone usually hold it, so try those first."""
+    for count in (4, len(days)):
+        slots = generate_slots(days=days[:count], **generate_kwargs)
+        if count >= len(days):
+            break
+        # A slot on a later local day starts no earlier than that day's midnight in UTC+14.
+        later = datetime.datetime.combine(days[count], datetime.time.min, tzinfo=datetime.UTC) - datetime.timedelta(
+            hours=14
+        )
+        if slots and slots[0].start_at < later:
+            return slots[0]
+    return slots[0] if slots else None
 
 
 def nearest_free_slots(
@@ -330,6 +345,28 @@ def week_schedule(doctor: DoctorProfile, hospital_ids, week_start: datetime.date
     return days
 
 
+def hospital_appointments_matching(hospital: Hospital, query: str):
+    """Ids of the hospital's appointments whose patient (name contains `query`, or exact patient number or
+    e-mail) or doctor (name contains it) matches. Each side is found through its own index and the appointments
+    through the foreign-key indexes; an OR across four joined tables would read all the hospital's bookings."""
+    profiles = PatientProfile.objects.order_by()
+    patients = (
+        profiles.filter(user__full_name__icontains=query)
+        .values("pk")
+        .union(
+            profiles.filter(patient_number=query.upper()).values("pk"),
+            profiles.alias(email_lower=Lower("user__email")).filter(email_lower=query.lower()).values("pk"),
+        )
+    )
+    doctors = DoctorProfile.objects.filter(user__full_name__icontains=query).order_by().values("pk")
+    appointments = Appointment.objects.filter(hospital=hospital).order_by()
+    return (
+        appointments.filter(patient__in=patients)
+        .values("pk")
+        .union(appointments.filter(doctor__in=doctors).values("pk"))
+    )
+
+
 # --- front desk: finding and choosing a patient ------------------------------------------------
 
 DESK_SEARCH_LIMIT = 20
@@ -357,19 +394,23 @@ def desk_patient_search(hospital: Hospital, query: str, *, limit: int = DESK_SEA
     if not query:
         return []
     is_local = Exists(Appointment.objects.filter(hospital=hospital, patient=OuterRef("pk")))
-    exact = Q(patient_number__iexact=query) | Q(user__email__iexact=query)
+    # Each way of finding a patient is its own indexed search; their union of ids is one subquery (an OR across
+    # the patient and user tables would read every patient of the network).
+    profiles = PatientProfile.objects.order_by()
+    branches = [
+        profiles.filter(patient_number=query.upper()),  # numbers are stored as P000042
+        profiles.alias(email_lower=Lower("user__email")).filter(email_lower=query.lower()),
+    ]
     digits = re.sub(r"[^0-9]", "", query)
-    by_phone = Q()
     if len(digits) >= MIN_PHONE_DIGITS:
-        by_phone = Q(phone_digits=digits)
-        exact |= by_phone
-    by_name = Q(is_local=True)
+        branches.append(profiles.alias(phone_digits=_digits_only("user__phone")).filter(phone_digits=digits))
+    by_name = profiles.filter(is_local)
     for word in query.split()[:5]:
-        by_name &= Q(user__full_name__icontains=word)
-    patients = PatientProfile.objects.filter(user__is_active=True).annotate(is_local=is_local)
-    if by_phone:
-        patients = patients.annotate(phone_digits=_digits_only("user__phone"))
-    return list(patients.filter(exact | by_name).select_related("user").order_by("user__full_name", "pk")[:limit])
+        by_name = by_name.filter(user__full_name__icontains=word)
+    branches.append(by_name)
+    found = branches[0].values("pk").union(*(branch.values("pk") for branch in branches[1:]))
+    patients = PatientProfile.objects.filter(pk__in=found, user__is_active=True).annotate(is_local=is_local)
+    return list(patients.select_related("user").order_by("user__full_name", "pk")[:limit])
 
 
 def desk_patient_token(hospital: Hospital, patient: PatientProfile) -> str:

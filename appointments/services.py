@@ -91,8 +91,14 @@ def appointment_transition(*, actor: User, appointment: Appointment, to_status: 
 # --- who may do what ---------------------------------------------------------------------------
 
 
-def _works_at(user: User, hospital_id: int) -> bool:
+def _works_at(user: User, hospital_id: int, hospital_ids: frozenset[int] | None = None) -> bool:
+    if hospital_ids is not None:  # a list page looked the memberships up once (see visit_actions_for)
+        return hospital_id in hospital_ids
     return HospitalMembership.objects.filter(user=user, hospital_id=hospital_id, is_active=True).exists()
+
+
+def _workplaces(user: User) -> frozenset[int]:
+    return frozenset(HospitalMembership.objects.filter(user=user, is_active=True).values_list("hospital_id", flat=True))
 
 
 def can_book_for(actor: User, patient: PatientProfile, hospital: Hospital) -> bool:
@@ -105,14 +111,14 @@ def can_book_for(actor: User, patient: PatientProfile, hospital: Hospital) -> bo
     return False
 
 
-def can_manage(actor: User, appointment: Appointment) -> bool:
+def can_manage(actor: User, appointment: Appointment, *, hospital_ids: frozenset[int] | None = None) -> bool:
     """Front desk, hospital admin and the doctor manage the visit (check-in, no-show, cancel)."""
     if actor.is_platform_admin:
         return True
     if actor.role == User.Role.DOCTOR:
         return appointment.doctor.user_id == actor.pk
     if actor.role in (User.Role.STAFF, User.Role.HOSPITAL_ADMIN):
-        return _works_at(actor, appointment.hospital_id)
+        return _works_at(actor, appointment.hospital_id, hospital_ids)
     return False
 
 
@@ -419,9 +425,19 @@ def _end_call_sockets(appointment_id: int) -> None:
 VISIT_ACTIONS = {"check_in": Status.CHECKED_IN, "complete": Status.COMPLETED, "no_show": Status.NO_SHOW}
 
 
-def visit_actions(user: User, appointment: Appointment, now: datetime.datetime) -> list[tuple[str, str]]:
+def visit_actions_for(user: User, appointments, now: datetime.datetime) -> list[tuple[Appointment, list]]:
+    """[(appointment, visit buttons)] for a list page: the user's workplaces are read once, not per row."""
+    hospital_ids = _workplaces(user) if user.role in (User.Role.STAFF, User.Role.HOSPITAL_ADMIN) else None
+    return [
+        (appointment, visit_actions(user, appointment, now, hospital_ids=hospital_ids)) for appointment in appointments
+    ]
+
+
+def visit_actions(
+    user: User, appointment: Appointment, now: datetime.datetime, *, hospital_ids: frozenset[int] | None = None
+) -> list[tuple[str, str]]:
     """The visit buttons this user gets for this appointment right now: (action, label)."""
-    if not can_manage(user, appointment) or appointment.status not in (
+    if not can_manage(user, appointment, hospital_ids=hospital_ids) or appointment.status not in (
         Appointment.Status.BOOKED,
         Appointment.Status.CHECKED_IN,
     ):

@@ -6,7 +6,6 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -40,6 +39,7 @@ from appointments.selectors import (
     desk_patient_from_token,
     desk_patient_token,
     doctor_appointments_between,
+    hospital_appointments_matching,
     slots_by_day,
     time_off_conflicts,
     week_schedule,
@@ -64,6 +64,7 @@ from appointments.services import (
     time_off_cancel_conflicts,
     time_off_remove,
     visit_actions,
+    visit_actions_for,
 )
 from doctors.models import DoctorProfile
 from doctors.selectors import active_affiliations_of
@@ -552,12 +553,7 @@ def hospital_patients(request):
     if form.is_valid():
         query = form.cleaned_data["q"].strip()
         if query:
-            appointments = appointments.filter(
-                Q(patient__user__full_name__icontains=query)
-                | Q(patient__patient_number__iexact=query)
-                | Q(patient__user__email__iexact=query)
-                | Q(doctor__user__full_name__icontains=query)
-            )
+            appointments = appointments.filter(pk__in=hospital_appointments_matching(hospital, query))
         tz = hospital.tz
         if form.cleaned_data["date_from"]:
             start = datetime.datetime.combine(form.cleaned_data["date_from"], datetime.time.min, tzinfo=tz)
@@ -594,7 +590,7 @@ def desk(request):
         .order_by("start_at")
     )
     now = timezone.now()
-    rows = [(a, visit_actions(request.user, a, now)) for a in appointments]
+    rows = visit_actions_for(request.user, appointments, now)
     context = {
         "hospital": hospital, "day": day, "rows": rows, "previous": day - datetime.timedelta(days=1),
         "next": day + datetime.timedelta(days=1),

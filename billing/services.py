@@ -294,12 +294,13 @@ def invoice_remove_line(*, actor: User, line: InvoiceLine) -> None:
         raise BillingError(_("An issued invoice never changes; issue a credit note instead."))
     if line.kind == InvoiceLine.Kind.CONSULTATION:
         raise BillingError(_("The consultation line stays on the visit's invoice."))
-    if not (actor.is_superuser or line.added_by_id == actor.pk or _is_cashier_of(actor, invoice.hospital_id)):
+    if not (actor.is_superuser or line.added_by_id == actor.pk or is_cashier_of(actor, invoice.hospital_id)):
         raise PermissionDenied(_("You cannot remove this line."))
     line.delete()
 
 
-def _is_cashier_of(actor: User, hospital_id: int) -> bool:
+def is_cashier_of(actor: User, hospital_id: int) -> bool:
+    """Whether this user works the cash desk of that hospital (the one rule views and templates share)."""
     try:
         _require_cashier_of(actor, hospital_id)
     except PermissionDenied:

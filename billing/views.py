@@ -205,7 +205,7 @@ def _receive_webhook(gateway, payload: bytes, signature: str) -> HttpResponse:
 @csrf_exempt
 @require_POST
 def webhook(request, gateway: str):
-    if gateway not in ("stripe", "test"):
+    if gateway not in ("stripe", "test") or (gateway == "test" and settings.PAYMENT_GATEWAY != "test"):
         raise Http404
     if len(request.body) > 256 * 1024:
         return HttpResponseBadRequest("too large")
@@ -286,7 +286,7 @@ def invoice_list(request):
 @role_required(User.Role.STAFF, User.Role.HOSPITAL_ADMIN, User.Role.SUPER_ADMIN)
 def invoice_detail(request, pk: int):
     invoice = get_object_or_404(selectors.invoices_visible_to(request.user), pk=pk)
-    is_cashier = request.user.is_superuser or services._is_cashier_of(request.user, invoice.hospital_id)
+    is_cashier = request.user.is_superuser or services.is_cashier_of(request.user, invoice.hospital_id)
     context = _invoice_context(invoice) | {
         "is_cashier": is_cashier, "pay_form": PaymentForm(initial={"amount": invoice.patient_balance or ""}),
         "refund_form": RefundForm(), "void_form": VoidForm(), "credit_form": CreditNoteForm(),
@@ -300,7 +300,7 @@ def invoice_detail(request, pk: int):
 
 def _cashier_post(request, pk: int):
     invoice = get_object_or_404(selectors.invoices_visible_to(request.user), pk=pk)
-    if not (request.user.is_superuser or services._is_cashier_of(request.user, invoice.hospital_id)):
+    if not (request.user.is_superuser or services.is_cashier_of(request.user, invoice.hospital_id)):
         raise PermissionDenied
     return invoice
 

@@ -1,5 +1,6 @@
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
+from accounts.models import User
 from doctors.models import DoctorProfile
 from hospitals.models import Affiliation, Hospital
 
@@ -41,7 +42,9 @@ def directory_doctors(
         affiliations = affiliations.filter(hospital=hospital)
     if city:
         affiliations = affiliations.filter(hospital__city__iexact=city)
-    doctors = DoctorProfile.objects.filter(Exists(affiliations), user__is_active=True)
+    # EXISTS on the user's primary key: one index probe per doctor, never a join with every patient's account.
+    active_user = User.objects.filter(pk=OuterRef("user_id"), is_active=True)
+    doctors = DoctorProfile.objects.filter(Exists(affiliations), Exists(active_user))
     if specialization is not None:
         doctors = doctors.filter(specializations=specialization)
     if language is not None:

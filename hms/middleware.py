@@ -1,3 +1,6 @@
+import time
+
+from django.conf import settings
 from django.http import HttpResponseBadRequest
 from django.template.loader import render_to_string
 
@@ -24,3 +27,23 @@ class RejectNulCharactersMiddleware:
     @staticmethod
     def _bad_request(request):
         return HttpResponseBadRequest(render_to_string("400.html", request=request))
+
+
+class SessionIdleRefreshMiddleware:
+    """Idle expiry with few writes: a signed-in session is saved (pushing its expiry SESSION_COOKIE_AGE ahead)
+    only when SESSION_REFRESH_SECONDS have passed since it was last pushed, not on every request."""
+
+    KEY = "_refreshed_at"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is None or session.modified or session.is_empty():
+            return response
+        now = int(time.time())
+        if now - int(session.get(self.KEY, 0)) >= settings.SESSION_REFRESH_SECONDS:
+            session[self.KEY] = now  # marks the session modified: SessionMiddleware saves it and renews the cookie
+        return response

@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "hms.middleware.SessionIdleRefreshMiddleware",
     "ops.db_router.PrimaryPinMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -109,11 +110,21 @@ DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_health_checks=True)}
     DATABASES["default"].setdefault("OPTIONS", {})
-    if env_bool("DATABASE_POOL", False):
-        # psycopg 3 connection pool (Django >= 5.1); incompatible with CONN_MAX_AGE.
-        DATABASES["default"]["OPTIONS"]["pool"] = {"min_size": 2, "max_size": 20}
+    if env_bool("DATABASE_POOL", True):
+        # One psycopg 3 pool per server process (Django >= 5.1). Under ASGI every request runs in its own
+        # thread context, so persistent connections (CONN_MAX_AGE > 0) are never reused and pile up; the pool
+        # hands each request a connection and takes it back, never holding more than max_size per process.
+        # Size it to the server's sync threads (ASGI_THREADS); processes x max_size must fit max_connections.
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        DATABASES["default"]["OPTIONS"]["pool"] = {
+            "min_size": int(os.environ.get("DATABASE_POOL_MIN_SIZE", "2")),
+            "max_size": int(os.environ.get("DATABASE_POOL_MAX_SIZE", "8")),
+            "max_idle": 300,
+            "timeout": int(os.environ.get("DATABASE_POOL_TIMEOUT", "10")),
+        }
     else:
-        DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("CONN_MAX_AGE", "60"))
+        # DATABASE_POOL=0: a connection per request, closed at its end (CONN_MAX_AGE > 0 leaks under ASGI).
+        DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("CONN_MAX_AGE", "0"))
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME", "test_hms")}
 else:
     DATABASES = {
@@ -224,7 +235,10 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "10/h/ip,5/h/key",
 }
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_IDLE_SECONDS", str(30 * 60)))
-SESSION_SAVE_EVERY_REQUEST = True  # idle expiry: every request pushes the expiry forward
+# Idle expiry without a session write on every request: hms.middleware.SessionIdleRefreshMiddleware pushes the
+# expiry forward at most once per SESSION_REFRESH_SECONDS, so a session ends between AGE - REFRESH and AGE idle.
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_REFRESH_SECONDS = int(os.environ.get("SESSION_REFRESH_SECONDS", "60"))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # --- i18n / time -------------------------------------------------------------------------------

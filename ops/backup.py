@@ -28,6 +28,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connections
 
+from hms.errors import DomainError
 from ops.files import verify_files
 from ops.runtime import running_server_processes
 from ops.services import audit_record
@@ -38,8 +39,8 @@ FILES_ARCHIVE = "files.tar.gz"
 FORMAT_VERSION = 1
 
 
-class BackupError(Exception):
-    """A refusal with a message for the operator (hms.errors.DomainError once main has it)."""
+class BackupError(DomainError):
+    """A refusal with a message for the operator."""
 
 
 class RestoreRefused(BackupError):

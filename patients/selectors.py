@@ -10,7 +10,7 @@ Every clinical view fetches through it, so an out-of-scope record is a 404."""
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Max, Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from accounts.models import User
 from appointments.models import Appointment
@@ -44,9 +44,10 @@ def documents_visible_to(user: User) -> QuerySet[ClinicalDocument]:
 
 def patients_of_doctor(user: User, query: str = "") -> QuerySet[PatientProfile]:
     """'My patients': everyone who booked with or visited this doctor (not only-cancelled), newest first."""
-    patients = patients_visible_to(user).annotate(
-        last_seen=Max("appointments__start_at", filter=Q(appointments__doctor__user=user))
-    )
+    # The latest appointment per patient, looked up for this doctor's patients only (the (patient, start_at)
+    # index), instead of joining every appointment of every one of them.
+    last_seen = _care_appointments(user).filter(patient=OuterRef("pk")).order_by("-start_at").values("start_at")[:1]
+    patients = patients_visible_to(user).annotate(last_seen=Subquery(last_seen))
     query = query.strip()
     if query:
         patients = patients.filter(
@@ -56,6 +57,16 @@ def patients_of_doctor(user: User, query: str = "") -> QuerySet[PatientProfile]:
             | Q(patient_number__iexact=query)
         )
     return patients.order_by("-last_seen", "user__full_name")
+
+
+def patient_ids_matching(word: str) -> QuerySet[PatientProfile]:
+    """Ids of patients whose name, e-mail or patient number contains `word`: a union of three searches that each
+    use their own trigram index on PostgreSQL (an OR across the patient and user tables reads every patient).
+    For lists that only people who may see every patient use (platform lists, the Django admin)."""
+    by_name = PatientProfile.objects.filter(user__full_name__icontains=word).order_by().values("pk")
+    by_email = PatientProfile.objects.filter(user__email__icontains=word).order_by().values("pk")
+    by_number = PatientProfile.objects.filter(patient_number__icontains=word).order_by().values("pk")
+    return by_name.union(by_email, by_number)
 
 
 def medical_background_of(patient: PatientProfile) -> MedicalBackground | None:
@@ -87,9 +98,15 @@ class TimelineEvent:
     item: object
 
 
-def patient_timeline(patient: PatientProfile) -> list[TimelineEvent]:
-    """Visits (with diagnoses and prescriptions) and documents across every hospital and doctor, newest first.
-    A fixed number of queries, whatever the length of the history."""
+TIMELINE_PAGE_SIZE = 20
+
+
+def patient_timeline(patient: PatientProfile, page_number=None, *, per_page: int = TIMELINE_PAGE_SIZE):
+    """One page of the patient's timeline: `per_page` visits (with diagnoses and prescriptions), newest first,
+    and the documents added in the stretch of time those visits cover. Returns (events, page).
+
+    A fixed number of queries and a bounded page, however long the history (700 visits load in pages)."""
+    from django.core.paginator import Paginator
     from django.db.models import Prefetch
 
     from prescriptions.models import Prescription, VisitNote
@@ -106,9 +123,19 @@ def patient_timeline(patient: PatientProfile) -> list[TimelineEvent]:
         .prefetch_related(
             "diagnoses", Prefetch("prescriptions", queryset=prescriptions, to_attr="issued_prescriptions")
         )
+        .order_by("-created_at", "-id")  # the (patient, -created_at) index
     )
+    page = Paginator(visits, per_page).get_page(page_number)
+    page_visits = list(page.object_list)
     documents = ClinicalDocument.objects.filter(patient=patient).select_related("uploaded_by", "hospital")
-    events = [TimelineEvent(visit.appointment.start_at, "visit", visit) for visit in visits]
+    # Documents go on the page whose visits cover their date: newer than the page's oldest visit (unless this is
+    # the last page) and not newer than the previous page's oldest visit (unless this is the first page).
+    if page_visits and page.has_next():
+        documents = documents.filter(created_at__gte=page_visits[-1].created_at)
+    if page_visits and page.has_previous():
+        newer = visits.values_list("created_at", flat=True)[page.start_index() - 2 : page.start_index() - 1]
+        documents = documents.filter(created_at__lt=newer)
+    events = [TimelineEvent(visit.appointment.start_at, "visit", visit) for visit in page_visits]
     events += [TimelineEvent(document.created_at, "document", document) for document in documents]
     events.sort(key=lambda event: event.when, reverse=True)
-    return events
+    return events, page

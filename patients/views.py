@@ -44,10 +44,12 @@ def my_history(request):
 def history(request, pk: int):
     patient = get_object_or_404(patients_visible_to(request.user), pk=pk)
     log_clinical_read(request, patient=patient, kind=AccessLogEntry.Kind.HISTORY, object_id=patient.pk)
+    timeline, timeline_page = patient_timeline(patient, request.GET.get("page"))
     context = {
         "patient": patient,
         "background": medical_background_of(patient),
-        "timeline": patient_timeline(patient),
+        "timeline": timeline,
+        "page": timeline_page,
         "is_own_record": patient.user_id == request.user.pk,
     }
     if request.user.is_doctor:

@@ -59,7 +59,7 @@ def test_access_log_is_partitioned_and_still_append_only(db, patient, doctor):
 @pytest.mark.postgres
 def test_maintain_creates_coming_months_once_and_reports_stray_rows(db, patient, doctor, capsys):
     later = dt.date(2031, 5, 20)
-    created = partitioning.ensure_partitions(months_ahead=2, today=later)
+    created = [name for name in partitioning.ensure_partitions(months_ahead=2, today=later) if TABLE in name]
     assert created == [partitioning.partition_name(TABLE, dt.date(2031, m, 1)) for m in (5, 6, 7)]
     assert partitioning.ensure_partitions(months_ahead=2, today=later) == []
     _insert_at(patient, doctor.user, dt.datetime(2019, 3, 1, tzinfo=dt.UTC))  # no month for it: default
