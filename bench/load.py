@@ -39,6 +39,7 @@ SERVER_ENV = {
     "SECURE_SSL_REDIRECT": "0",  # plain HTTP on the loopback; production terminates TLS in front
     "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
     "LOG_LEVEL": "WARNING",
+    "DATABASE_POOL": "1",
     "PGAPPNAME": "hms-bench-server",  # libpq tags the server's connections, so the count is the server's alone
 }
 os.environ.update(

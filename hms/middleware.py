@@ -1,6 +1,8 @@
 import time
 
 from django.conf import settings
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
 from django.http import HttpResponseBadRequest
 from django.template.loader import render_to_string
 
@@ -53,3 +55,10 @@ class SessionIdleRefreshMiddleware:
         if now - int(session.get(self.KEY, 0)) >= settings.SESSION_REFRESH_SECONDS:
             session[self.KEY] = now  # marks the session modified: SessionMiddleware saves it and renews the cookie
         return response
+
+
+@receiver(user_logged_in)
+def _session_refreshed_at_login(sender, request, user, **kwargs):
+    """Login writes the session anyway: stamp it, so the next minute of requests writes nothing."""
+    if request is not None and hasattr(request, "session"):
+        request.session[SessionIdleRefreshMiddleware.KEY] = int(time.time())

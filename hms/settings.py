@@ -119,11 +119,11 @@ DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_health_checks=True)}
     DATABASES["default"].setdefault("OPTIONS", {})
-    if env_bool("DATABASE_POOL", True):
-        # One psycopg 3 pool per server process (Django >= 5.1). Under ASGI every request runs in its own
-        # thread context, so persistent connections (CONN_MAX_AGE > 0) are never reused and pile up; the pool
-        # hands each request a connection and takes it back, never holding more than max_size per process.
-        # Size it to the server's sync threads (ASGI_THREADS); processes x max_size must fit max_connections.
+    if env_bool("DATABASE_POOL", False):
+        # One psycopg 3 pool per server process (Django >= 5.1), what the Procfile's web server uses. Under ASGI
+        # every request runs in its own thread context, so persistent connections (CONN_MAX_AGE > 0) are never
+        # reused and pile up; the pool hands each request a connection and takes it back, never holding more
+        # than max_size per process: processes x max_size must fit PostgreSQL's max_connections.
         DATABASES["default"]["CONN_MAX_AGE"] = 0
         DATABASES["default"]["OPTIONS"]["pool"] = {
             "min_size": int(os.environ.get("DATABASE_POOL_MIN_SIZE", "2")),
@@ -132,7 +132,7 @@ if DATABASE_URL:
             "timeout": int(os.environ.get("DATABASE_POOL_TIMEOUT", "10")),
         }
     else:
-        # DATABASE_POOL=0: a connection per request, closed at its end (CONN_MAX_AGE > 0 leaks under ASGI).
+        # Default: a connection per request, closed at its end (CONN_MAX_AGE > 0 leaks under ASGI).
         DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("CONN_MAX_AGE", "0"))
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME", "test_hms")}
 else:

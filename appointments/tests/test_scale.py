@@ -193,9 +193,10 @@ def test_two_server_processes_stay_within_the_pool_bound_and_stop_on_sigterm(tra
     db = connection.settings_dict
     url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
     max_size = 4
-    env = {**os.environ, "DATABASE_URL": url, "DATABASE_POOL_MAX_SIZE": str(max_size), "DEBUG": "0",
-           "SECRET_KEY": "t" * 50, "SECURE_SSL_REDIRECT": "0", "ALLOWED_HOSTS": "127.0.0.1", "LOG_LEVEL": "WARNING",
-           "BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "2", "PGAPPNAME": SERVER_APP_NAME}  # fmt: skip
+    env = {**os.environ, "DATABASE_URL": url, "DATABASE_POOL": "1", "DATABASE_POOL_MAX_SIZE": str(max_size),
+           "DEBUG": "0", "SECRET_KEY": "t" * 50, "SECURE_SSL_REDIRECT": "0", "ALLOWED_HOSTS": "127.0.0.1",
+           "LOG_LEVEL": "WARNING", "BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "2",
+           "PGAPPNAME": SERVER_APP_NAME}  # fmt: skip
     env.pop("DJANGO_SETTINGS_MODULE", None)
     server = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "-c", "hms/gunicorn.conf.py", "hms.asgi:application"],
