@@ -65,7 +65,7 @@ def test_cashier_lands_on_the_desk_and_sees_own_hospital(client_for, cashier, is
 
 
 @pytest.mark.parametrize(
-    "amount,message",
+    ("amount", "message"),
     [("-5", "more than zero"), ("10.005", "two decimal"), ("abc", "amount like"), ("500.01", "more than is owed")],
 )
 def test_bad_payment_input_is_a_message_not_a_500(client_for, cashier, shift, issued_invoice, amount, message):
