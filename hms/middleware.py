@@ -17,9 +17,16 @@ class RejectNulCharactersMiddleware:
     def __call__(self, request):
         if "\x00" in request.META.get("QUERY_STRING", "") or "%00" in request.META.get("QUERY_STRING", ""):
             return self._bad_request(request)
-        if request.method == "POST" and request.content_type in (
-            "application/x-www-form-urlencoded",
-            "multipart/form-data",
+        # allauth's headless API reads the raw body itself (JSON only): parsing a multipart form here would consume
+        # the stream and turn its body read into a 500.
+        if (
+            request.method == "POST"
+            and not request.path.startswith("/_allauth/")
+            and request.content_type
+            in (
+                "application/x-www-form-urlencoded",
+                "multipart/form-data",
+            )
         ):
             for values in request.POST.lists():
                 if any("\x00" in value for value in values[1]):

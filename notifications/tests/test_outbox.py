@@ -37,9 +37,14 @@ def test_outbox_rows_are_written_with_the_notification_and_vanish_with_its_rollb
 
 
 def test_sweeper_sends_a_row_whose_enqueue_was_lost_exactly_once(
-    db, settings, patient, django_capture_on_commit_callbacks
+    db, settings, patient, django_capture_on_commit_callbacks, monkeypatch
 ):
+    from hms.celery import app
+
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    # The rows live in this test's transaction, which a real worker cannot see: run the sweeper's task inline
+    # on the Redis pass too (the real-worker path is covered by bench/delivery_faults.py and the redis tests).
+    monkeypatch.setattr(app.conf, "task_always_eager", True)
     # The commit happened but its on-commit enqueue never ran (broker down, web process killed).
     with django_capture_on_commit_callbacks(execute=False):
         notification = notify(recipient=patient.user, kind=Notification.Kind.ACCOUNT, title="Lost enqueue")

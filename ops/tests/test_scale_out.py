@@ -204,10 +204,11 @@ def test_two_processes_behind_nginx_share_presence_notifications_and_calls(clust
         patient_page.get_by_role("button", name="Send").click()
         expect(doctor_page.get_by_role("list", name="Chat history")).to_contain_text("Across two processes")
 
-        # The doctor closes every tab (A): the patient's profile page on B shows them offline.
+        # The doctor is still in the call (A): the patient's profile page on B shows them busy; then they close
+        # every tab and it shows them offline.
         patient_page.goto(f"{base}/doctors/{doctor.pk}/")
         expect(patient_page.locator("body[data-presence-live='1']")).to_be_attached(timeout=LIVE)
-        expect(badge).to_have_text(re.compile("Online"), timeout=LIVE)
+        expect(badge).to_have_text(re.compile("Busy"), timeout=LIVE)
         doctor_page.context.close()
         expect(badge).to_have_text(re.compile("Offline"), timeout=(TTL + 3 * HEARTBEAT) * 1000)
     finally:
