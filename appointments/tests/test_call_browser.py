@@ -110,7 +110,10 @@ def test_doctor_and_patient_hold_a_video_call(live_url, new_page, browser_login,
     expect(patient_page.get_by_role("link", name="Rejoin the call")).to_be_hidden()
 
     # Join and leave times are recorded: one session for the doctor, three for the patient (reload, rejoin).
-    deadline = time.monotonic() + 10
+    # Both close their tabs as people do; every session's leave is written by its socket's disconnect.
+    doctor_page.close()
+    patient_page.close()
+    deadline = time.monotonic() + 30
     while CallAttendance.objects.filter(left_at__isnull=True).exists() and time.monotonic() < deadline:
         time.sleep(0.2)
     sessions = list(CallAttendance.objects.filter(appointment=video_appointment).order_by("joined_at"))
