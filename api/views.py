@@ -6,7 +6,6 @@ anonymous is a 401. The matrix test in api/tests/test_access_matrix.py pins ever
 import datetime
 
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
@@ -27,7 +26,7 @@ from doctors.models import DoctorProfile, Specialization
 from doctors.selectors import doctors_listed_for
 from doctors.services import doctor_update_profile, specialization_delete, specialization_save
 from hospitals.models import Affiliation, Hospital, HospitalMembership
-from hospitals.selectors import approved_hospitals, hospital_of, membership_of, staff_of
+from hospitals.selectors import approved_hospitals, hospital_of, local_today, membership_of, staff_of
 from hospitals.services import affiliation_create, affiliation_end, is_admin_of, staff_create
 from notifications.models import Notification
 from notifications.selectors import notifications_of
@@ -312,15 +311,16 @@ class DoctorViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
     def slots(self, request, pk=None):
         doctor = self.get_object()
         query = _validated(s.SlotQuerySerializer, request.query_params)
-        start = query.get("start") or timezone.now().date()
-        end = query.get("end") or start + datetime.timedelta(days=6)
-        if end < start or (end - start).days >= SLOT_DAYS_MAX:
-            raise ValidationError({"end": [f"Choose an end on or after the start, at most {SLOT_DAYS_MAX} days."]})
         hospital = None
         if "hospital" in query:
             hospital = Hospital.objects.filter(pk=query["hospital"]).first()
             if hospital is None:
                 raise NotFound()
+        # "Today" is the hospital's own day (the one rule, hospitals.selectors.local_today); UTC's for video.
+        start = query.get("start") or local_today(hospital)
+        end = query.get("end") or start + datetime.timedelta(days=6)
+        if end < start or (end - start).days >= SLOT_DAYS_MAX:
+            raise ValidationError({"end": [f"Choose an end on or after the start, at most {SLOT_DAYS_MAX} days."]})
         slots = available_slots(doctor=doctor, hospital=hospital, mode=query.get("mode"), start_date=start,
                                 end_date=end)  # fmt: skip
         return Response(s.SlotSerializer(slots, many=True).data)
