@@ -3,16 +3,16 @@
 PostgreSQL (the constraints decide; the losers' IntegrityError becomes SlotTakenError inside a savepoint)."""
 
 import datetime
-import threading
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 
 from appointments.models import Appointment
 from appointments.services import AppointmentError, SlotTakenError, appointment_book
 from appointments.tests.conftest import IN_PERSON
 from appointments.tests.factories import AppointmentFactory
 from doctors.tests.factories import DoctorFactory
+from hms.testing import race as shared_race
 from hospitals.tests.factories import AffiliationFactory
 from patients.tests.factories import PatientFactory
 
@@ -21,33 +21,12 @@ THREADS = 20
 
 
 def race(attempts) -> list[str]:
-    """Run each callable in its own thread, all released at once; returns one outcome per attempt."""
-    barrier = threading.Barrier(len(attempts))
-    outcomes: list[str] = []
-    lock = threading.Lock()
+    """Every attempt at the same instant; "booked", "slot taken", "refused: …" or an escaped error each."""
 
-    def run(attempt):
-        try:
-            barrier.wait(timeout=30)
-            attempt()
-            outcome = "booked"
-        except SlotTakenError:
-            outcome = "slot taken"
-        except AppointmentError as error:
-            outcome = f"refused: {error}"
-        except Exception as error:
-            outcome = f"ESCAPED {type(error).__name__}: {error}"
-        finally:
-            connection.close()
-        with lock:
-            outcomes.append(outcome)
+    def describe(error: Exception) -> str:
+        return "slot taken" if isinstance(error, SlotTakenError) else f"refused: {error}"
 
-    threads = [threading.Thread(target=run, args=(attempt,)) for attempt in attempts]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    return outcomes
+    return shared_race(attempts, refused=(AppointmentError,), success="booked", describe_refusal=describe)
 
 
 def test_twenty_patients_race_for_the_same_slot(working_doctor, hospital, at):

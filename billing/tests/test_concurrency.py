@@ -1,44 +1,21 @@
 """Races decided by PostgreSQL row locks: gapless numbering under 50 concurrent issues, and two cashiers paying
 the last balance at once. PostgreSQL only (marked `postgres`; collected on the CI's PostgreSQL pass)."""
 
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 
 from billing import services
 from billing.models import Invoice, Payment
 from billing.reconcile import ledger_mismatches
 from billing.tests.factories import cashier_of, completed_visit
+from hms.testing import race as shared_race
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
 
 
-def race(attempts) -> list[str]:
-    barrier = threading.Barrier(len(attempts))
-    outcomes: list[str] = []
-    lock = threading.Lock()
-
-    def run(attempt):
-        try:
-            barrier.wait(timeout=30)
-            outcome = attempt()
-        except services.BillingError as error:
-            outcome = f"refused: {error}"
-        except Exception as error:
-            outcome = f"ESCAPED {type(error).__name__}: {error}"
-        finally:
-            connection.close()
-        with lock:
-            outcomes.append(outcome)
-
-    threads = [threading.Thread(target=run, args=(attempt,)) for attempt in attempts]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(120)
-    return outcomes
+def race(attempts) -> list[object]:
+    return shared_race(attempts, refused=(services.BillingError,), join_seconds=120)
 
 
 def test_fifty_concurrent_issues_get_fifty_consecutive_numbers(doctor, hospital, complete, cashier):

@@ -2,11 +2,10 @@
 others get a clear message and no exception escapes. Real threads on real PostgreSQL connections (row locks);
 the same race is also run on SQLite, where IMMEDIATE transactions serialise the writers."""
 
-import threading
-
 import pytest
 from django.db import connection
 
+from hms.testing import race as shared_race
 from pharmacy.models import Batch, StockMovement
 from pharmacy.services import PharmacyError, prescription_dispense
 from pharmacy.tests.factories import issued_prescription, make_batch
@@ -16,30 +15,7 @@ THREADS = 20
 
 
 def race(attempts) -> list[str]:
-    barrier = threading.Barrier(len(attempts))
-    outcomes: list[str] = []
-    lock = threading.Lock()
-
-    def run(attempt):
-        try:
-            barrier.wait(timeout=30)
-            attempt()
-            outcome = "dispensed"
-        except PharmacyError as error:
-            outcome = f"refused: {error}"
-        except Exception as error:
-            outcome = f"ESCAPED {type(error).__name__}: {error}"
-        finally:
-            connection.close()
-        with lock:
-            outcomes.append(outcome)
-
-    threads = [threading.Thread(target=run, args=(attempt,)) for attempt in attempts]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    return outcomes
+    return shared_race(attempts, refused=(PharmacyError,), success="dispensed")
 
 
 def _race_twenty_for_ten(doctor, patient, hospital, amlodipine, pharmacist):
